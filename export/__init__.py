@@ -1,0 +1,1 @@
+"""Export a trained Keras model to TFLite and ONNX (one module per format)."""

@@ -1,0 +1,1 @@
+"""Inference without TensorFlow: numpy plus one interpreter, loaded lazily."""
