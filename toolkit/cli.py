@@ -6,6 +6,7 @@ so `cnnkit --help` and `cnnkit --version` answer at once.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -13,17 +14,19 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from typer.core import TyperGroup
 
+from export.config import CalibrationMethod, ExportConfig, ExportFormat, Quantization, variants_for
 from toolkit import __version__
-from toolkit.config import Recipe, TrainConfig
-from toolkit.errors import CnnkitError
+from toolkit.config import BenchConfig, Recipe, TrainConfig
+from toolkit.errors import CnnkitError, ConfigError
+from toolkit.runs import RUNS_DIR
 
 DEBUG_ENV = "CNNKIT_DEBUG"
-RUNS_DIR = Path("runs")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)  # long paths stay on one line; the terminal wraps them
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class _ReportingGroup(TyperGroup):
@@ -35,7 +38,7 @@ class _ReportingGroup(TyperGroup):
         except CnnkitError as exc:
             if os.environ.get(DEBUG_ENV):
                 raise
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(1) from None
 
 
@@ -113,6 +116,7 @@ def train(
     kind = "MNIST, checksums verified" if dataset.is_mnist else f"custom dataset, SHA-256 {dataset.sha256[:12]}…"
     console.print(f"data: {dataset.source} ({kind}; {len(dataset.x_train):,} train, {len(dataset.x_test):,} test)")
 
+    _quiet_tensorflow()
     from toolkit.progress import RichTrainProgress
     from toolkit.train import train as run_training
 
@@ -125,6 +129,176 @@ def train(
         f"trained in {metrics['train_seconds']:.0f} s · wrote {result.out_dir}/",
         highlight=False,
     )
+
+
+ModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="The trained .keras file. Default: the newest runs/*/model.keras.", show_default=False),
+]
+
+
+@app.command("export")
+def export_command(
+    model: ModelOption = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="tflite, onnx, or all variants of both.")] = ExportFormat.TFLITE,
+    quantize: Annotated[
+        Quantization | None,
+        typer.Option(help="Default: int8 for tflite (every op int8), none for onnx.", show_default=False),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (or, for one model, file). Default: beside the .keras.", show_default=False)
+    ] = None,
+    calibration_samples: Annotated[int, typer.Option(help="Training images that calibrate int8, spread over the classes.")] = 500,
+    calibration_method: Annotated[CalibrationMethod, typer.Option(help="ONNX int8 calibration.")] = CalibrationMethod.MINMAX,
+    per_channel: Annotated[bool, typer.Option("--per-channel/--per-tensor", help="ONNX int8 weight scales.")] = True,
+    data: DataOption = None,
+    seed: Annotated[int, typer.Option(help="Picks the calibration images.")] = 0,
+) -> None:
+    """Export the trained model to quantized TFLite and/or ONNX, with metadata inside and beside each file."""
+    from toolkit.runs import latest_model
+
+    model_path = model or latest_model()
+    config = ExportConfig(
+        model_path=model_path,
+        variants=variants_for(fmt, quantize),
+        out=out or model_path.parent,
+        calibration_samples=calibration_samples,
+        calibration_method=calibration_method,
+        per_channel=per_channel,
+        seed=seed,
+    )
+    from toolkit.data import load_dataset
+
+    dataset = load_dataset(data)
+    _quiet_tensorflow()
+    from export.api import export_model
+
+    with console.status(f"exporting {model_path} ({len(config.variants)} model(s))"):
+        written = export_model(config, dataset)
+    table = Table("file", "format", "quantization", "size", title=f"Exported from {model_path}")
+    for item in written:
+        table.add_row(item.path.name, item.variant.format.value, item.variant.quantization.value, _size(item.size_bytes))
+    console.print(table)
+    folders = sorted({str(item.path.parent) for item in written})
+    console.print(f"wrote {len(written)} model(s), each with a .json sidecar, into {', '.join(folders)}", highlight=False)
+
+
+ExportedArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Exported .tflite/.onnx files. Default: every one beside the .keras.", show_default=False),
+]
+
+
+@app.command()
+def verify(
+    exported: ExportedArgument = None,
+    model: ModelOption = None,
+    max_drop: Annotated[float, typer.Option(help="Largest accepted accuracy drop against Keras, in percentage points.")] = 0.1,
+    min_accuracy: Annotated[float, typer.Option(help="Smallest accepted Keras test accuracy, 0-1.")] = 0.99,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the report here.", show_default=False)] = None,
+    threads: Annotated[int | None, typer.Option(help="Interpreter threads.", show_default=False)] = None,
+    data: DataOption = None,
+) -> None:
+    """Check every exported model against the Keras model on the whole test set; exit 1 if any misses."""
+    from toolkit.runs import exported_beside, latest_model
+
+    model_path = model or latest_model()
+    files = tuple(exported or exported_beside(model_path))
+    if not files:
+        raise ConfigError(f"no exported models beside {model_path}; run `cnnkit export --format all` first")
+    from toolkit.data import load_dataset
+
+    dataset = load_dataset(data)
+    _quiet_tensorflow()
+    from toolkit.verify import VerificationFailed, VerifyConfig, verify_models
+
+    config = VerifyConfig(model_path, files, max_drop_pp=max_drop, min_accuracy=min_accuracy, num_threads=threads)
+    with console.status(f"running {len(files) + 1} models on {len(dataset.y_test):,} test images"):
+        report = verify_models(config, dataset)
+    table = Table(
+        "model", "runtime", "accuracy", "Δ pp", "agreement", "changed", "max |Δp|", "result",
+        title=f"Against {model_path} ({report.baseline_accuracy:.2%} on {report.test_images:,} test images)",
+    )
+    for check in report.models:
+        if check.accuracy is None:
+            table.add_row(Path(check.path).name, "-", "-", "-", "-", "-", "-", "[red]FAIL[/]")
+            continue
+        table.add_row(
+            Path(check.path).name,
+            check.backend,
+            f"{check.accuracy:.2%}",
+            f"{check.delta_pp:+.2f}",
+            f"{check.agreement:.2%}",
+            str(check.changed),
+            f"{check.max_abs_diff:.1e}",
+            "[green]pass[/]" if check.passed else "[red]FAIL[/]",
+        )
+    console.print(table)
+    if json_path:
+        from toolkit.atomic import write_text_atomic
+
+        write_text_atomic(json_path, json.dumps(report.to_json(), indent=2) + "\n")
+    if not report.passed:
+        raise VerificationFailed("; ".join(report.failures()))
+    console.print(
+        f"[bold green]verified[/]: Keras {report.baseline_accuracy:.2%} ≥ {min_accuracy:.2%}, and all "
+        f"{len(report.models)} exported models within {max_drop:g} pp of it",
+        highlight=False,
+    )
+
+
+@app.command()
+def bench(
+    exported: ExportedArgument = None,
+    model: ModelOption = None,
+    threads: Annotated[int, typer.Option(help="Threads for every interpreter and TensorFlow.")] = 1,
+    calls: Annotated[int, typer.Option(help="Timed batch-1 calls per model (after a warm-up).")] = 1000,
+    large_batch: Annotated[int, typer.Option(help="Batch size of the throughput measurement.")] = 256,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results here.", show_default=False)] = None,
+    data: DataOption = None,
+) -> None:
+    """Time Keras and every exported model side by side: latency, throughput, speed-up, size."""
+    from toolkit.runs import exported_beside, latest_model
+
+    model_path = model or latest_model()
+    config = BenchConfig(
+        model_path, tuple(exported or exported_beside(model_path)), threads, calls=calls, large_batch=large_batch
+    )
+    from toolkit.data import load_dataset
+
+    digits = load_dataset(data).x_test[: config.large_batch]
+    _quiet_tensorflow()
+    from toolkit.bench import bench_models
+
+    with console.status(f"timing {len(config.exported) + 2} models"):
+        report = bench_models(config, digits)
+    versions = ", ".join(f"{name} {version}" for name, version in report.versions.items() if version)
+    table = Table(
+        "model", "runtime", "size", "p50 µs", "p95 µs", "img/s batch 1", f"img/s batch {report.large_batch}",
+        "× predict", "× call",
+        title=f"{report.cpu}, {report.threads} thread(s) of {report.cores} cores",
+        caption=versions,
+    )
+    for row in report.rows:
+        table.add_row(
+            row.name, row.runner, _size(row.size_bytes), f"{row.p50_us:,.1f}", f"{row.p95_us:,.1f}",
+            f"{row.batch1_images_per_s:,.0f}", f"{row.large_batch_images_per_s:,.0f}",
+            f"{row.speedup_vs_keras_predict:,.0f}×", f"{row.speedup_vs_keras_call:,.1f}×",
+        )
+    console.print(table)
+    if json_path:
+        from toolkit.atomic import write_text_atomic
+
+        write_text_atomic(json_path, json.dumps(report.to_json(), indent=2) + "\n")
+
+
+def _size(size_bytes: int) -> str:
+    return f"{size_bytes / 1024:,.1f} KiB"
+
+
+def _quiet_tensorflow() -> None:
+    """Hide TensorFlow's C++ start-up chatter (CUDA probes, oneDNN notes); set the variable to see it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def run() -> None:

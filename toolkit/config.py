@@ -1,4 +1,4 @@
-"""Training configuration: named recipes and the frozen config a run uses."""
+"""Frozen configurations of the toolkit's commands: training recipes, the train run, the bench run."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ class Schedule(str, enum.Enum):
     """How the learning rate moves over a run."""
 
     CONSTANT = "constant"
-    COSINE = "cosine"
+    # Linear warm-up from a tenth of the peak over the first 10% of steps, then cosine decay to zero.
+    WARMUP_COSINE = "warmup-cosine"
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,9 @@ class RecipeSpec:
 RECIPES: dict[Recipe, RecipeSpec] = {
     # The reference write-up, exactly: Keras' Adam defaults, 5 epochs, batch 128, last 10% held out.
     Recipe.REFERENCE: RecipeSpec(Recipe.REFERENCE, 5, 128, 0.1, 1e-3, Schedule.CONSTANT),
-    # Same network and optimizer; a cosine-decayed learning rate settles into a better minimum
-    # within the 90-second budget (see the issue notes for the measurements).
-    Recipe.DEFAULT: RecipeSpec(Recipe.DEFAULT, 6, 128, 0.1, 1e-3, Schedule.COSINE),
+    # Same network, optimizer and loss: a warmed-up peak of 2e-3 decayed to zero settles into a
+    # better minimum within the 90-second budget (99.23-99.30% over seeds 0-2, against 98.96%).
+    Recipe.DEFAULT: RecipeSpec(Recipe.DEFAULT, 6, 128, 0.1, 2e-3, Schedule.WARMUP_COSINE),
 }
 
 
@@ -86,3 +87,32 @@ class TrainConfig:
         if seed < 0:
             raise ConfigError(f"seed must be non-negative, got {seed}")
         return cls(spec=spec, out_dir=out_dir, seed=seed)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """One `cnnkit bench` run.
+
+    Attributes:
+        model_path: The ``.keras`` baseline.
+        exported: The exported models to time.
+        num_threads: Threads for every interpreter and for TensorFlow.
+        calls: Timed batch-1 calls per exported model and for the direct Keras call.
+        keras_predict_calls: Timed calls of ``Model.predict`` (each costs milliseconds).
+        warmup: Untimed calls first.
+        large_batch: The batch size of the throughput measurement.
+    """
+
+    model_path: Path
+    exported: tuple[Path, ...]
+    num_threads: int = 1
+    calls: int = 1000
+    keras_predict_calls: int = 100
+    warmup: int = 100
+    large_batch: int = 256
+
+    def __post_init__(self) -> None:
+        if self.num_threads < 1:
+            raise ConfigError(f"--threads must be at least 1, got {self.num_threads}")
+        if self.calls < 10 or self.keras_predict_calls < 1 or self.large_batch < 2:
+            raise ConfigError("bench needs at least 10 timed calls and a large batch of at least 2")

@@ -129,6 +129,11 @@ def load_dataset(
         raise
 
 
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) in 0–255 → float32 (N, 28, 28, 1) in [0, 1], the network's input."""
+    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
 def default_cache_dir() -> Path:
     """Return ``$CNNKIT_CACHE/mnist``, else ``$XDG_CACHE_HOME/cnnkit/mnist``, else ``~/.cache/cnnkit/mnist``."""
     if os.environ.get(CACHE_ENV):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import urllib.error
 import urllib.request
 import zlib
@@ -90,7 +91,7 @@ def fetch_file(url: str, dest: Path, expected_sha256: str, *, timeout: float = 3
             chunks = []
             while chunk := response.read(_CHUNK):
                 chunks.append(chunk)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DownloadError(f"{url}: {reason}") from None
     raw = b"".join(chunks)

@@ -21,10 +21,10 @@ import tensorflow as tf
 from toolkit import __version__, plots
 from toolkit.atomic import atomic_path, write_text_atomic
 from toolkit.config import Schedule, TrainConfig
-from toolkit.data import NUM_CLASSES, Dataset
+from toolkit.data import NUM_CLASSES, Dataset, to_model_input
 from toolkit.model import build_model
+from toolkit.runs import MODEL_FILE
 
-MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
 PICTURES = ("dataset_preview.png", "curves.png", "confusion_matrix.png", "predictions.png")
 
@@ -50,11 +50,6 @@ class TrainResult:
     @property
     def test_accuracy(self) -> float:
         return self.metrics["test_accuracy"]
-
-
-def to_model_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) in 0–255 → float32 (N, 28, 28, 1) in [0, 1], the network's input."""
-    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
 
 
 def train(config: TrainConfig, dataset: Dataset, progress: TrainProgress | None = None) -> TrainResult:
@@ -172,8 +167,14 @@ def confusion_matrix(true_labels: np.ndarray, predicted: np.ndarray, num_classes
 
 
 def _learning_rate(schedule: Schedule, rate: float, total_steps: int) -> float | keras.optimizers.schedules.LearningRateSchedule:
-    if schedule is Schedule.COSINE:
-        return keras.optimizers.schedules.CosineDecay(rate, decay_steps=total_steps)
+    if schedule is Schedule.WARMUP_COSINE:
+        warmup_steps = max(1, total_steps // 10)
+        return keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=rate / 10,
+            decay_steps=max(1, total_steps - warmup_steps),
+            warmup_target=rate,
+            warmup_steps=warmup_steps,
+        )
     return rate
 
 

@@ -1,0 +1,95 @@
+"""The trained Keras model an export starts from, and what is known about it.
+
+Imports TensorFlow: use it only inside commands that export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from toolkit.data import DEFAULT_CLASS_NAMES
+from toolkit.errors import ModelError
+
+INPUT_NAME = "image"
+OUTPUT_NAME = "probabilities"
+INPUT_SPEC = tf.TensorSpec((None, 28, 28, 1), tf.float32, name=INPUT_NAME)
+
+
+@dataclass(frozen=True, eq=False)
+class SourceModel:
+    """A loaded ``.keras`` model with its checksum and the facts its run recorded.
+
+    Attributes:
+        model: The Keras model: float32 (N, 28, 28, 1) in [0, 1] → (N, 10) probabilities.
+        path: The ``.keras`` file.
+        sha256: SHA-256 of the file's bytes.
+        class_names: From the run's ``metrics.json``, else "0".."9".
+        keras_test_accuracy: From the run's ``metrics.json``, else None.
+    """
+
+    model: keras.Model
+    path: Path
+    sha256: str
+    class_names: tuple[str, ...]
+    keras_test_accuracy: float | None
+
+    def serving_function(self) -> tf.types.experimental.PolymorphicFunction:
+        """The model as a ``tf.function`` with a named input and a dynamic batch.
+
+        Both converters start from it: TFLite's from its concrete function, tf2onnx's
+        ``from_function`` directly (its ``from_keras`` fails on Keras 3 models).
+        """
+        model = self.model
+
+        @tf.function(input_signature=[INPUT_SPEC])
+        def serve(image: tf.Tensor) -> tf.Tensor:
+            return model(image, training=False)
+
+        return serve
+
+
+def load_source_model(path: Path) -> SourceModel:
+    """Load a ``.keras`` file written by `cnnkit train` and check it is the digit network.
+
+    Raises:
+        ModelError: The file is missing, unreadable, or a model of another shape.
+    """
+    if not path.is_file():
+        raise ModelError(f"Keras model {path} does not exist; train one with `cnnkit train`")
+    if path.suffix != ".keras":
+        raise ModelError(f"{path} is not a .keras file")
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # noqa: BLE001 (Keras raises zipfile, OS, value and type errors alike)
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path} is not a readable Keras model ({detail})") from None
+    input_shape = tuple(getattr(model, "input_shape", ()) or ())
+    output_shape = tuple(getattr(model, "output_shape", ()) or ())
+    if input_shape[1:] != (28, 28, 1) or output_shape[1:] != (10,):
+        raise ModelError(
+            f"{path} reads {input_shape} and writes {output_shape}; cnnkit's network reads (N, 28, 28, 1) and writes (N, 10)"
+        )
+    class_names, accuracy = _run_facts(path.with_name("metrics.json"))
+    return SourceModel(
+        model=model,
+        path=path,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        class_names=class_names,
+        keras_test_accuracy=accuracy,
+    )
+
+
+def _run_facts(metrics_path: Path) -> tuple[tuple[str, ...], float | None]:
+    # metrics.json is optional (a model may come from elsewhere); a broken one is ignored, not fatal.
+    try:
+        metrics = json.loads(metrics_path.read_text())
+        names = tuple(metrics["dataset"]["class_names"])
+        return (names if len(names) == 10 else DEFAULT_CLASS_NAMES), float(metrics["test_accuracy"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_CLASS_NAMES, None

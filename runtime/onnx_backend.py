@@ -1,0 +1,58 @@
+"""The ONNX backend, through onnxruntime (imported only when a ``.onnx`` model is opened)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+
+from runtime.backend import InterpreterMissing
+from runtime.errors import RuntimeModelError
+from runtime.metadata import METADATA_KEY, parse_metadata_json
+
+_UINT8_PIXEL_SCALE = np.float32(1.0 / 255.0)
+
+
+def open_onnxruntime(path: Path, num_threads: int | None) -> OnnxBackend:
+    """Open ``path`` with onnxruntime's CPU provider."""
+    try:
+        ort = importlib.import_module("onnxruntime")
+    except ImportError as exc:
+        raise InterpreterMissing(f"onnxruntime is not importable ({exc})") from None
+    return OnnxBackend(path, ort, num_threads)
+
+
+class OnnxBackend:
+    """Runs a ``.onnx`` model whose input is float32 (N, 28, 28, 1) in [0, 1]."""
+
+    def __init__(self, path: Path, ort: object, num_threads: int | None) -> None:
+        if not path.is_file():
+            raise RuntimeModelError(f"{path} does not exist")
+        options = ort.SessionOptions()
+        # Explicit thread counts: the default probes the CPU topology, and one inter-op thread
+        # is all a single-path network can use.
+        options.intra_op_num_threads = num_threads or 0
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 (onnxruntime raises its own pybind classes, not a common base)
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RuntimeModelError(f"{path} is not a loadable ONNX model ({first_line[:200]})") from None
+        inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise RuntimeModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; expected 1 and 1")
+        shape = tuple(inputs[0].shape)
+        if tuple(shape[1:]) != (28, 28, 1) or inputs[0].type != "tensor(float)":
+            raise RuntimeModelError(
+                f"{path} reads {inputs[0].type} {shape}; cnnkit ONNX models read float (N, 28, 28, 1)"
+            )
+        self._input_name, self._output_name = inputs[0].name, outputs[0].name
+        embedded = self._session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
+        self.embedded_metadata = parse_metadata_json(embedded, str(path)) if embedded is not None else None
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """uint8 or float32 (N, 28, 28, 1) → float32 probabilities (N, 10)."""
+        real = images if images.dtype == np.float32 else images.astype(np.float32) * _UINT8_PIXEL_SCALE
+        return self._session.run([self._output_name], {self._input_name: real})[0]

@@ -1,0 +1,136 @@
+"""The TFLite backend: one class, three interchangeable interpreters.
+
+LiteRT (``ai_edge_litert``), the legacy ``tflite_runtime`` and TensorFlow's own
+``tf.lite`` expose the same ``Interpreter`` API; they differ only in where the
+class comes from, so each is one small opener function below.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from runtime.backend import InterpreterMissing
+from runtime.errors import RuntimeModelError
+from runtime.metadata import METADATA_KEY, parse_metadata_json
+from runtime.tflite_flatbuffer import read_tflite_metadata
+
+# Larger batches are run in chunks: the first convolution's activations grow with the batch.
+MAX_CHUNK = 256
+_UINT8_PIXEL_SCALE = 1.0 / 255.0
+
+
+def open_litert(path: Path, num_threads: int | None) -> TFLiteBackend:
+    """Open with LiteRT, the maintained successor of tflite-runtime."""
+    return TFLiteBackend(path, _interpreter_class("ai_edge_litert.interpreter", "Interpreter", "ai-edge-litert"), num_threads)
+
+
+def open_tflite_runtime(path: Path, num_threads: int | None) -> TFLiteBackend:
+    """Open with the legacy tflite-runtime; refuse early where it would crash on numpy 2."""
+    try:
+        version = importlib.metadata.version("tflite-runtime")
+    except importlib.metadata.PackageNotFoundError:
+        raise InterpreterMissing("tflite-runtime is not installed") from None
+    if int(np.__version__.split(".")[0]) >= 2:
+        raise InterpreterMissing(
+            f"tflite-runtime {version} was built for numpy 1 and crashes with numpy {np.__version__}; "
+            "use ai-edge-litert (pip install 'cnnkit[runtime]') or install numpy<2"
+        )
+    return TFLiteBackend(path, _interpreter_class("tflite_runtime.interpreter", "Interpreter", "tflite-runtime"), num_threads)
+
+
+def open_tf_lite(path: Path, num_threads: int | None) -> TFLiteBackend:
+    """Open with TensorFlow's bundled interpreter, when TensorFlow happens to be installed."""
+    tensorflow = _import("tensorflow", "tensorflow")
+    return TFLiteBackend(path, tensorflow.lite.Interpreter, num_threads)
+
+
+def _import(module: str, package: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise InterpreterMissing(f"{package} is not importable ({exc})") from None
+
+
+def _interpreter_class(module: str, attribute: str, package: str) -> Callable[..., Any]:
+    return getattr(_import(module, package), attribute)
+
+
+class TFLiteBackend:
+    """Runs a ``.tflite`` model; quantizes inputs and dequantizes outputs as the model says."""
+
+    def __init__(self, path: Path, interpreter_class: Callable[..., Any], num_threads: int | None) -> None:
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise RuntimeModelError(f"cannot read {path} ({exc.strerror})") from None
+        entries = read_tflite_metadata(content, str(path))
+        self.embedded_metadata = (
+            parse_metadata_json(entries[METADATA_KEY], str(path)) if METADATA_KEY in entries else None
+        )
+        try:
+            self._interpreter = interpreter_class(model_content=content, num_threads=num_threads)
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RuntimeModelError(f"{path} is not a loadable TFLite model ({first_line})") from None
+        inputs, outputs = self._interpreter.get_input_details(), self._interpreter.get_output_details()
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise RuntimeModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; expected 1 and 1")
+        self._input, self._output = inputs[0], outputs[0]
+        signature = tuple(int(d) for d in self._input.get("shape_signature", self._input["shape"]))
+        if signature[1:] != (28, 28, 1) or tuple(int(d) for d in self._output["shape"])[1:] != (10,):
+            raise RuntimeModelError(
+                f"{path} reads {signature} and writes {tuple(self._output['shape'])}; "
+                "cnnkit models read (N, 28, 28, 1) and write (N, 10)"
+            )
+        self._resizable = signature[0] == -1
+        self._batch = int(self._input["shape"][0])
+        self._input_dtype = np.dtype(self._input["dtype"])
+        self._input_scale, self._input_zero = self._input["quantization"]
+        self._output_scale, self._output_zero = self._output["quantization"]
+        # uint8 pixels go straight in when the model's input is uint8 with scale 1/255 and zero point 0.
+        self._pixels_pass_through = (
+            self._input_dtype == np.uint8
+            and self._input_zero == 0
+            and abs(self._input_scale - _UINT8_PIXEL_SCALE) < 1e-9
+        )
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """uint8 or float32 (N, 28, 28, 1) → float32 probabilities (N, 10)."""
+        quantized = self._to_input(images)
+        count = len(quantized)
+        chunk = min(count, MAX_CHUNK) if self._resizable else self._batch
+        outputs = [self._run(quantized[start : start + chunk]) for start in range(0, count, chunk)]
+        raw = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+        if self._output_scale:
+            return (raw.astype(np.float32) - self._output_zero) * np.float32(self._output_scale)
+        return raw.astype(np.float32, copy=False)
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        if len(batch) != self._batch:
+            if not self._resizable:
+                padded = np.zeros((self._batch, *batch.shape[1:]), dtype=batch.dtype)
+                padded[: len(batch)] = batch
+                return self._run(padded)[: len(batch)]
+            self._interpreter.resize_tensor_input(self._input["index"], list(batch.shape))
+            self._interpreter.allocate_tensors()
+            self._batch = len(batch)
+        self._interpreter.set_tensor(self._input["index"], batch)
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._output["index"])
+
+    def _to_input(self, images: np.ndarray) -> np.ndarray:
+        if images.dtype == np.uint8 and self._pixels_pass_through:
+            return images
+        real = images if images.dtype == np.float32 else images.astype(np.float32) * np.float32(_UINT8_PIXEL_SCALE)
+        if self._input_dtype == np.float32:
+            return real
+        info = np.iinfo(self._input_dtype)
+        quantized = np.round(real / np.float32(self._input_scale)) + self._input_zero
+        return np.clip(quantized, info.min, info.max).astype(self._input_dtype)

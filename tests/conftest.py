@@ -1,0 +1,62 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The real MNIST: $CNNKIT_DATA (CI points it at ../shared), else the user's cache, else a download."""
+    value = os.environ.get("CNNKIT_DATA")
+    if value:
+        if not Path(value).exists():
+            pytest.fail(f"CNNKIT_DATA={value} does not exist")
+        return Path(value)
+    from toolkit.data import default_cache_dir
+    from toolkit.download import download_files
+    from toolkit.errors import DownloadError
+
+    # Session fixtures are set up before the per-test cache isolation below, so this is the real cache.
+    cache = default_cache_dir()
+    try:
+        download_files(cache)
+    except DownloadError as exc:
+        pytest.skip(f"real MNIST not available ({exc}); set CNNKIT_DATA to a folder with the four IDX files")
+    return cache
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No test may read or fill the user's real cache.
+    monkeypatch.setenv("CNNKIT_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory: pytest.TempPathFactory):
+    """A small model trained quickly on learnable synthetic digits, and every variant exported from it.
+
+    Returns (dataset, folder); the folder holds model.keras, metrics.json and the six exported models.
+    """
+    pytest.importorskip("tensorflow")
+    from helpers import learnable_arrays
+
+    from export.api import export_model
+    from export.config import ExportConfig, ExportFormat, variants_for
+    from toolkit.config import Recipe, TrainConfig
+    from toolkit.data import Dataset
+    from toolkit.train import train
+
+    dataset = Dataset(
+        **learnable_arrays(), class_names=tuple("0123456789"), sha256="s" * 64, source=Path("synthetic"), is_mnist=False
+    )
+    folder = tmp_path_factory.mktemp("small_run")
+    config = TrainConfig.from_recipe(Recipe.DEFAULT, folder, seed=0, epochs=2, batch_size=32)
+    result = train(config, dataset)
+    export_model(
+        ExportConfig(result.model_path, variants_for(ExportFormat.ALL, None), folder, calibration_samples=100),
+        dataset,
+    )
+    return dataset, folder

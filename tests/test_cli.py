@@ -1,0 +1,69 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from helpers import synthetic_arrays, write_idx_folder
+from typer.testing import CliRunner
+
+from toolkit import __version__
+from toolkit.cli import app
+
+runner = CliRunner()
+
+
+def test_version_and_help():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"cnnkit {__version__}"
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0 and "train" in result.output
+
+
+def test_cli_import_does_not_load_tensorflow():
+    code = "import sys, toolkit.cli; print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_project_error_is_one_red_line_and_exit_1(tmp_path):
+    result = runner.invoke(app, ["train", "--data", str(tmp_path / "missing")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "does not exist" in lines[0]
+
+
+def test_bad_option_value_is_one_line_too(tmp_path):
+    result = runner.invoke(app, ["train", "--data", str(tmp_path), "--validation-split", "1.5"])
+    assert result.exit_code == 1
+    assert "validation split must be in [0, 1)" in result.output
+
+
+def test_debug_variable_shows_the_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNKIT_DEBUG", "1")
+    result = runner.invoke(app, ["train", "--data", str(tmp_path / "missing")])
+    assert result.exit_code == 1
+    from toolkit.errors import DataError
+
+    assert isinstance(result.exception, DataError)
+
+
+def test_unknown_recipe_is_rejected_by_the_parser():
+    result = runner.invoke(app, ["train", "--recipe", "fast"])
+    assert result.exit_code == 2
+
+
+def test_train_command_end_to_end_on_small_data(tmp_path):
+    pytest.importorskip("tensorflow")
+    data = write_idx_folder(tmp_path / "data", synthetic_arrays(n_train=200, n_test=40))
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app, ["train", "--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "50", "--seed", "7"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "custom dataset" in result.output
+    assert "epoch 1/1" in result.output
+    summary = result.output.strip().splitlines()[-1]
+    assert summary.startswith("test accuracy") and str(out) in summary
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["seed"] == 7 and metrics["recipe"]["batch_size"] == 50
+    assert metrics["dataset"]["train_images"] == 200

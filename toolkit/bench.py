@@ -1,0 +1,189 @@
+"""Measure Keras and every exported model side by side, in one process, on one machine.
+
+Batch-1 latency is measured per call after a warm-up (p50 and p95); throughput at
+batch 1 and at a larger batch. Exported models run through ``runtime`` with the
+digits as uint8 pixels, exactly as the camera demo calls them.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from runtime import load_model
+from toolkit.data import to_model_input
+from toolkit.config import BenchConfig
+
+_MIN_THROUGHPUT_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    """Timings of one model (or one way of calling Keras)."""
+
+    name: str
+    runner: str
+    size_bytes: int
+    calls: int
+    p50_us: float
+    p95_us: float
+    batch1_images_per_s: float
+    large_batch_images_per_s: float
+    speedup_vs_keras_predict: float
+    speedup_vs_keras_call: float
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    """Where the numbers were measured and the numbers."""
+
+    cpu: str
+    cores: int
+    threads: int
+    large_batch: int
+    versions: dict[str, str | None]
+    rows: list[BenchRow]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "rows": [asdict(row) for row in self.rows]}
+
+
+def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
+    """Time the Keras model and every exported model.
+
+    Args:
+        config: What to time and how often.
+        digits: uint8 (N, 28, 28) test digits, N ≥ ``config.large_batch``.
+
+    Raises:
+        ModelError, RuntimeModelError: A model cannot be loaded.
+    """
+    from export.source import load_source_model
+
+    keras_threads = _limit_tensorflow_threads(config.num_threads)
+    source = load_source_model(config.model_path)
+    one = digits[:1]
+    batch = digits[: config.large_batch]
+    one_float, batch_float = to_model_input(one), to_model_input(batch)
+
+    keras_model = source.model
+    keras_size = config.model_path.stat().st_size
+    timings = [
+        (
+            "keras predict",
+            f"tensorflow ({keras_threads})",
+            keras_size,
+            config.keras_predict_calls,
+            _latencies(lambda: keras_model.predict(one_float, verbose=0), config.keras_predict_calls, config.warmup // 10),
+            _throughput(lambda: keras_model.predict(batch_float, verbose=0), len(batch)),
+        ),
+        (
+            "keras call",
+            f"tensorflow ({keras_threads})",
+            keras_size,
+            config.calls,
+            _latencies(lambda: keras_model(one_float, training=False), config.calls, config.warmup),
+            _throughput(lambda: keras_model(batch_float, training=False), len(batch)),
+        ),
+    ]
+    for path in config.exported:
+        model = load_model(path, num_threads=config.num_threads)
+        timings.append(
+            (
+                path.name,
+                model.backend_name,
+                path.stat().st_size,
+                config.calls,
+                _latencies(lambda model=model: model.predict(one), config.calls, config.warmup),
+                _throughput(lambda model=model: model.predict(batch), len(batch)),
+            )
+        )
+    predict_p50 = float(np.median(timings[0][4]))
+    call_p50 = float(np.median(timings[1][4]))
+    rows = []
+    for name, runner, size, calls, latencies, throughput in timings:
+        p50 = float(np.median(latencies))
+        rows.append(
+            BenchRow(
+                name=name,
+                runner=runner,
+                size_bytes=size,
+                calls=calls,
+                p50_us=p50 * 1e6,
+                p95_us=float(np.percentile(latencies, 95)) * 1e6,
+                batch1_images_per_s=1.0 / float(np.mean(latencies)),
+                large_batch_images_per_s=throughput,
+                speedup_vs_keras_predict=predict_p50 / p50,
+                speedup_vs_keras_call=call_p50 / p50,
+            )
+        )
+    return BenchReport(
+        cpu=cpu_model(),
+        cores=os.cpu_count() or 0,
+        threads=config.num_threads,
+        large_batch=config.large_batch,
+        versions=_versions(),
+        rows=rows,
+    )
+
+
+def cpu_model() -> str:
+    """The CPU's marketing name, from /proc/cpuinfo where there is one."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith(("model name", "hardware", "model")) and ":" in line:
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _latencies(call: Callable[[], object], calls: int, warmup: int) -> np.ndarray:
+    for _ in range(warmup):
+        call()
+    seconds = np.empty(calls)
+    for index in range(calls):
+        started = time.perf_counter()
+        call()
+        seconds[index] = time.perf_counter() - started
+    return seconds
+
+
+def _throughput(call: Callable[[], object], batch_size: int) -> float:
+    call()
+    calls, started = 0, time.perf_counter()
+    while calls < 3 or time.perf_counter() - started < _MIN_THROUGHPUT_SECONDS:
+        call()
+        calls += 1
+    return batch_size * calls / (time.perf_counter() - started)
+
+
+def _limit_tensorflow_threads(threads: int) -> str:
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        # TensorFlow was already running in this process (as in tests); say what it uses instead.
+        used = tf.config.threading.get_intra_op_parallelism_threads()
+        return f"{used or 'all'} threads, already initialized"
+    return f"{threads} thread{'s' if threads > 1 else ''}"
+
+
+def _versions() -> dict[str, str | None]:
+    versions = {"python": platform.python_version()}
+    for package in ("numpy", "tensorflow", "keras", "ai-edge-litert", "tflite-runtime", "onnxruntime"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions

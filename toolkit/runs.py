@@ -1,0 +1,28 @@
+"""Find training runs and the models exported beside them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from toolkit.errors import ModelError
+
+RUNS_DIR = Path("runs")
+MODEL_FILE = "model.keras"
+EXPORT_SUFFIXES = (".tflite", ".onnx")
+
+
+def latest_model(runs_dir: Path = RUNS_DIR) -> Path:
+    """The most recently written ``runs/*/model.keras``.
+
+    Raises:
+        ModelError: There is none; the message says how to make or name one.
+    """
+    candidates = sorted(runs_dir.glob(f"*/{MODEL_FILE}"), key=lambda path: path.stat().st_mtime)
+    if not candidates:
+        raise ModelError(f"no trained model under {runs_dir}/; run `cnnkit train` or pass --model PATH")
+    return candidates[-1]
+
+
+def exported_beside(model_path: Path) -> list[Path]:
+    """Every exported model in the folder of ``model_path``, sorted by name."""
+    return sorted(path for path in model_path.parent.iterdir() if path.suffix in EXPORT_SUFFIXES)

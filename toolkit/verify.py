@@ -1,0 +1,182 @@
+"""Prove that exported models read digits as well as the Keras model they came from.
+
+Every exported model runs through ``runtime`` (the code a Raspberry Pi runs) on the
+whole test split; nothing is skipped, quantized models included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from runtime import load_model
+from toolkit.data import Dataset, to_model_input
+from toolkit.errors import CnnkitError
+
+# Accuracy drops are compared in whole test images; this absorbs float rounding of the percentage.
+_EPSILON_PP = 1e-9
+
+
+class VerificationFailed(CnnkitError):
+    """The Keras baseline or some exported model missed its gate."""
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """One `cnnkit verify` run.
+
+    Attributes:
+        model_path: The trained ``.keras`` file (the baseline).
+        exported: The exported models to check against it.
+        max_drop_pp: Largest accepted accuracy drop, in percentage points.
+        min_accuracy: Smallest accepted Keras accuracy, 0–1.
+        num_threads: Interpreter threads; None lets each interpreter decide.
+    """
+
+    model_path: Path
+    exported: tuple[Path, ...]
+    max_drop_pp: float = 0.1
+    min_accuracy: float = 0.99
+    num_threads: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """How one exported model compares with the Keras model on the test split."""
+
+    path: str
+    format: str
+    quantization: str
+    backend: str | None
+    accuracy: float | None
+    delta_pp: float | None
+    agreement: float | None
+    changed: int | None
+    changed_indices: list[int] = field(default_factory=list)
+    max_abs_diff: float | None = None
+    per_class_accuracy: list[float] = field(default_factory=list)
+    passed: bool = False
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The baseline, every model's check, and whether all passed."""
+
+    baseline_accuracy: float
+    baseline_per_class_accuracy: list[float]
+    baseline_passed: bool
+    test_images: int
+    max_drop_pp: float
+    min_accuracy: float
+    models: list[ModelCheck]
+
+    @property
+    def passed(self) -> bool:
+        return self.baseline_passed and all(model.passed for model in self.models)
+
+    def failures(self) -> list[str]:
+        """One phrase per failing gate, naming the model."""
+        problems = []
+        if not self.baseline_passed:
+            problems.append(f"Keras model accuracy {self.baseline_accuracy:.2%} < {self.min_accuracy:.2%}")
+        problems += [f"{Path(model.path).name}: {model.problem}" for model in self.models if not model.passed]
+        return problems
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data (the shape `cnnkit verify --json` writes)."""
+        return {
+            "baseline": {
+                "accuracy": self.baseline_accuracy,
+                "per_class_accuracy": self.baseline_per_class_accuracy,
+                "passed": self.baseline_passed,
+            },
+            "test_images": self.test_images,
+            "max_drop_pp": self.max_drop_pp,
+            "min_accuracy": self.min_accuracy,
+            "models": [asdict(model) for model in self.models],
+            "passed": self.passed,
+        }
+
+
+def verify_models(config: VerifyConfig, dataset: Dataset) -> VerifyReport:
+    """Run the Keras model and every exported model on the whole test split and compare.
+
+    Args:
+        config: The baseline, the models and the gates.
+        dataset: Its test split is the yardstick (all of it).
+
+    Returns:
+        The report; check ``report.passed``.
+
+    Raises:
+        ModelError: The ``.keras`` baseline cannot be loaded.
+    """
+    from export.source import load_source_model
+
+    source = load_source_model(config.model_path)
+    labels = dataset.y_test.astype(np.int64)
+    baseline = source.model.predict(to_model_input(dataset.x_test), batch_size=1000, verbose=0)
+    baseline_predicted = baseline.argmax(axis=1)
+    baseline_accuracy = float(np.mean(baseline_predicted == labels))
+    checks = [_check_one(path, config, source.sha256, dataset.x_test, labels, baseline) for path in config.exported]
+    return VerifyReport(
+        baseline_accuracy=baseline_accuracy,
+        baseline_per_class_accuracy=per_class_accuracy(labels, baseline_predicted),
+        baseline_passed=baseline_accuracy >= config.min_accuracy,
+        test_images=len(labels),
+        max_drop_pp=config.max_drop_pp,
+        min_accuracy=config.min_accuracy,
+        models=checks,
+    )
+
+
+def per_class_accuracy(labels: np.ndarray, predicted: np.ndarray, num_classes: int = 10) -> list[float]:
+    """Share of each class's images predicted right (NaN for a class with no images)."""
+    return [
+        float(np.mean(predicted[labels == cls] == cls)) if np.any(labels == cls) else float("nan")
+        for cls in range(num_classes)
+    ]
+
+
+def _check_one(
+    path: Path,
+    config: VerifyConfig,
+    source_sha256: str,
+    images: np.ndarray,
+    labels: np.ndarray,
+    baseline: np.ndarray,
+) -> ModelCheck:
+    try:
+        model = load_model(path, num_threads=config.num_threads)
+        probabilities = model.predict(images)
+    except CnnkitError as exc:
+        return ModelCheck(str(path), path.suffix.lstrip("."), "?", None, None, None, None, None, problem=str(exc))
+    predicted = probabilities.argmax(axis=1)
+    baseline_predicted = baseline.argmax(axis=1)
+    changed = np.flatnonzero(predicted != baseline_predicted)
+    correct, baseline_correct = int(np.sum(predicted == labels)), int(np.sum(baseline_predicted == labels))
+    delta_pp = 100.0 * (correct - baseline_correct) / len(labels)
+    problem = None
+    if model.metadata.source_sha256 not in (None, source_sha256):
+        problem = f"exported from another .keras (SHA-256 {model.metadata.source_sha256[:12]}…), re-export it"
+    elif -delta_pp > config.max_drop_pp + _EPSILON_PP:
+        problem = f"accuracy drops {-delta_pp:.2f} pp > {config.max_drop_pp:g} pp"
+    return ModelCheck(
+        path=str(path),
+        format=model.metadata.format or path.suffix.lstrip("."),
+        quantization=model.metadata.quantization,
+        backend=model.backend_name,
+        accuracy=correct / len(labels),
+        delta_pp=delta_pp,
+        agreement=1.0 - len(changed) / len(labels),
+        changed=len(changed),
+        changed_indices=[int(i) for i in changed],
+        max_abs_diff=float(np.max(np.abs(probabilities - baseline))),
+        per_class_accuracy=per_class_accuracy(labels, predicted),
+        passed=problem is None,
+        problem=problem,
+    )
