@@ -7,9 +7,11 @@ BIN := $(VENV)/bin
 
 .PHONY: quickstart test install
 
-## Install everything, then train the default model into runs/quickstart.
+## Install everything, train the default model into runs/quickstart, export every variant, verify them.
 quickstart: install
 	$(BIN)/cnnkit train --out runs/quickstart
+	$(BIN)/cnnkit export --model runs/quickstart/model.keras --format all
+	$(BIN)/cnnkit verify --model runs/quickstart/model.keras
 
 ## Install everything, then run the whole test suite (the slow end-to-end test included).
 test: install

@@ -57,3 +57,40 @@ def test_every_artifact_exists_and_loads(trained_run, mnist_dir):
         pixels = matplotlib.image.imread(trained_run / picture)
         assert pixels.shape[0] > 200 and pixels.shape[1] > 200, picture
         assert pixels.std() > 0.05, f"{picture} looks blank"
+
+
+@pytest.fixture(scope="module")
+def verify_report(trained_run, mnist_dir) -> dict:
+    exported = subprocess.run(
+        [str(CNNKIT), "export", "--model", str(trained_run / MODEL_FILE), "--format", "all", "--data", str(mnist_dir)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    report_path = trained_run / "verify.json"
+    verified = subprocess.run(
+        [str(CNNKIT), "verify", "--model", str(trained_run / MODEL_FILE), "--data", str(mnist_dir), "--json", str(report_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert verified.returncode == 0, verified.stdout[-3000:] + verified.stderr[-3000:]
+    return json.loads(report_path.read_text())
+
+
+@pytest.mark.slow
+def test_every_exported_model_passes_verify_on_the_real_test_set(verify_report):
+    assert verify_report["passed"] is True
+    assert len(verify_report["models"]) == 6
+    assert all(model["passed"] for model in verify_report["models"])
+
+
+@pytest.mark.slow
+def test_exported_models_meet_their_accuracy_targets(verify_report):
+    models = {Path(model["path"]).name: model for model in verify_report["models"]}
+    int8 = models["model_int8.tflite"]
+    assert int8["delta_pp"] >= -0.05 and int8["agreement"] >= 0.998, int8
+    for name in ("model_fp32.tflite", "model_fp32.onnx"):
+        assert models[name]["agreement"] == 1.0 and models[name]["max_abs_diff"] <= 1e-5, models[name]
+    assert models["model_int8.onnx"]["delta_pp"] >= -0.1, models["model_int8.onnx"]

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich import box
+from rich.table import Column, Table
 from typer.core import TyperGroup
 
 from export.config import CalibrationMethod, ExportConfig, ExportFormat, Quantization, variants_for
@@ -25,7 +27,10 @@ from toolkit.runs import RUNS_DIR
 
 DEBUG_ENV = "CNNKIT_DEBUG"
 
-console = Console(soft_wrap=True)  # long paths stay on one line; the terminal wraps them
+# Long lines stay whole (the terminal wraps them). Piped output has no width: give tables room
+# rather than rich's 80 columns, which cut the numbers.
+_PIPE_WIDTH = None if sys.stdout.isatty() else 150
+console = Console(soft_wrap=True, width=_PIPE_WIDTH)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -175,7 +180,7 @@ def export_command(
 
     with console.status(f"exporting {model_path} ({len(config.variants)} model(s))"):
         written = export_model(config, dataset)
-    table = Table("file", "format", "quantization", "size", title=f"Exported from {model_path}")
+    table = Table(Column("file", no_wrap=True), "format", "quantization", "size", title=f"Exported from {model_path}", box=box.SIMPLE_HEAD)
     for item in written:
         table.add_row(item.path.name, item.variant.format.value, item.variant.quantization.value, _size(item.size_bytes))
     console.print(table)
@@ -216,8 +221,9 @@ def verify(
     with console.status(f"running {len(files) + 1} models on {len(dataset.y_test):,} test images"):
         report = verify_models(config, dataset)
     table = Table(
-        "model", "runtime", "accuracy", "Δ pp", "agreement", "changed", "max |Δp|", "result",
+        Column("model", no_wrap=True), "runtime", "accuracy", "Δ pp", "agree", "changed", "max |Δp|", "result",
         title=f"Against {model_path} ({report.baseline_accuracy:.2%} on {report.test_images:,} test images)",
+        box=box.SIMPLE_HEAD,
     )
     for check in report.models:
         if check.accuracy is None:
@@ -274,10 +280,11 @@ def bench(
         report = bench_models(config, digits)
     versions = ", ".join(f"{name} {version}" for name, version in report.versions.items() if version)
     table = Table(
-        "model", "runtime", "size", "p50 µs", "p95 µs", "img/s batch 1", f"img/s batch {report.large_batch}",
+        Column("model", no_wrap=True), "runtime", "size", "p50 µs", "p95 µs", "img/s b1", f"img/s b{report.large_batch}",
         "× predict", "× call",
         title=f"{report.cpu}, {report.threads} thread(s) of {report.cores} cores",
         caption=versions,
+        box=box.SIMPLE_HEAD,
     )
     for row in report.rows:
         table.add_row(

@@ -1,0 +1,88 @@
+"""Read the digits in a frame or photo: find them, classify them in one batch, keep the sure ones."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from runtime.model import DigitModel
+from runtime.preprocess import FindOptions, find_digits
+
+# Below this softmax probability a candidate is "not a digit" (a pen cap, a smudge).
+DEFAULT_MIN_CONFIDENCE = 0.7
+
+
+@dataclass(frozen=True)
+class Digit:
+    """One digit read: its class, how sure the model is, and where it stands."""
+
+    label: int
+    name: str
+    confidence: float
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a frame says.
+
+    Attributes:
+        digits: Accepted digits, left to right.
+        number: The digits joined, when they stand on one line; else None.
+        rejected: Candidates found but below the confidence threshold.
+        timings_ms: Milliseconds spent finding digits and running the model.
+    """
+
+    digits: tuple[Digit, ...]
+    number: str | None
+    rejected: int = 0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def read_digits(
+    image: np.ndarray,
+    model: DigitModel,
+    *,
+    options: FindOptions = FindOptions(),
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+) -> Reading:
+    """Find and classify every digit in ``image``.
+
+    Args:
+        image: A frame or photo (see :func:`runtime.preprocess.find_digits`).
+        model: A loaded model (:func:`runtime.load_model`).
+        options: How digits are found.
+        min_confidence: Candidates whose top probability is lower are rejected.
+
+    Returns:
+        The digits left to right, and the number they form on one line.
+    """
+    started = time.perf_counter()
+    candidates = find_digits(image, options)
+    found = time.perf_counter()
+    if not candidates:
+        return Reading((), None, 0, {"find_ms": (found - started) * 1e3, "infer_ms": 0.0})
+    probabilities = model.predict(np.stack([candidate.image for candidate in candidates]))
+    inferred = time.perf_counter()
+    labels = probabilities.argmax(axis=1)
+    digits = tuple(
+        Digit(int(label), model.class_names[label], float(probs[label]), candidate.box)
+        for candidate, probs, label in zip(candidates, probabilities, labels, strict=True)
+        if probs[label] >= min_confidence
+    )
+    number = "".join(digit.name for digit in digits) if digits and on_one_line(digits) else None
+    return Reading(
+        digits,
+        number,
+        len(candidates) - len(digits),
+        {"find_ms": (found - started) * 1e3, "infer_ms": (inferred - found) * 1e3},
+    )
+
+
+def on_one_line(digits: tuple[Digit, ...]) -> bool:
+    """True when every digit's vertical centre lies within the others' height band."""
+    centres = [y + h / 2 for _, y, _, h in (digit.box for digit in digits)]
+    heights = [digit.box[3] for digit in digits]
+    return max(centres) - min(centres) <= 0.5 * float(np.median(heights))
