@@ -19,6 +19,7 @@ from runtime.errors import InputError
 MNIST_SIZE = 28
 MNIST_BOX = 20
 _AREA = 4  # column of the pixel count in OpenCV's component statistics (x, y, w, h, area)
+_STROKE_SATURATION = 0.6  # ink at 60% of a digit's peak and above becomes full white
 
 
 class Polarity(str, enum.Enum):
@@ -48,9 +49,9 @@ class FindOptions:
     min_contrast: int = 40
     min_height: float = 0.06
     max_height: float = 0.9
-    max_aspect: float = 1.6
+    max_aspect: float = 2.2
     min_density: float = 0.06
-    max_density: float = 0.75
+    max_density: float = 0.9
     working_size: int = 640
 
 
@@ -156,6 +157,8 @@ def find_digits(image: np.ndarray, options: FindOptions = FindOptions()) -> list
     ink = ink_map(gray, options.polarity)
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     _, binary = cv2.threshold(ink, max(float(otsu), float(options.min_contrast)), 255, cv2.THRESH_BINARY)
+    # Bridge one-pixel breaks in thin or faint strokes, so that a digit stays one region.
+    binary = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     short_side = min(gray.shape)
     groups = _group_pieces(stats[1:], min_piece=max(4, (short_side * 0.01) ** 2))
@@ -199,9 +202,12 @@ def _belong_together(a: tuple[int, int, int, int], b: tuple[int, int, int, int])
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     overlap_x = min(ax + aw, bx + bw) - max(ax, bx)
-    gap_y = max(ay, by) - min(ay + ah, by + bh)
-    # Most of the narrower piece lies above or below the other, with a gap of at most a third of a digit.
-    return overlap_x >= 0.5 * min(aw, bw) and gap_y <= 0.35 * max(ah, bh)
+    overlap_y = min(ay + ah, by + bh) - max(ay, by)
+    # A broken stroke: most of the narrower piece lies above or below the other, the two
+    # share little height, and any gap between them is small. Two whole digits side by side
+    # (even tilted, with overlapping boxes) share most of their height and stay apart.
+    stacked = overlap_y <= 0.3 * min(ah, bh)
+    return overlap_x >= 0.6 * min(aw, bw) and stacked and -overlap_y <= 0.35 * max(ah, bh)
 
 
 def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -239,7 +245,8 @@ def mnist_style(ink: np.ndarray) -> np.ndarray:
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
     small = cv2.resize(ink, (new_w, new_h), interpolation=cv2.INTER_AREA).astype(np.float32)
     peak = float(small.max())
-    small = np.clip(small * (255.0 / peak), 0, 255) if peak > 0 else small
+    # MNIST strokes are solid in the middle and soft at the edges: saturate the strongest ink.
+    small = np.clip(small * (255.0 / (_STROKE_SATURATION * peak)), 0, 255) if peak > 0 else small
     field = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
     top, left = (MNIST_SIZE - new_h) // 2, (MNIST_SIZE - new_w) // 2
     field[top : top + new_h, left : left + new_w] = small

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from runtime.errors import InputError
 from runtime.model import DigitModel
-from runtime.preprocess import FindOptions, find_digits
+from runtime.preprocess import FindOptions, find_digits, to_gray
 
 # Below this softmax probability a candidate is "not a digit" (a pen cap, a smudge).
-DEFAULT_MIN_CONFIDENCE = 0.7
+DEFAULT_MIN_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,34 @@ def on_one_line(digits: tuple[Digit, ...]) -> bool:
     centres = [y + h / 2 for _, y, _, h in (digit.box for digit in digits)]
     heights = [digit.box[3] for digit in digits]
     return max(centres) - min(centres) <= 0.5 * float(np.median(heights))
+
+
+def read_image_file(path: str | Path, model: DigitModel, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> Reading:
+    """Read the digits in an image file: a 28×28 MNIST-style digit, or a photo of handwriting.
+
+    A 28×28 image is taken as one digit, white on black as in MNIST (a light
+    background is inverted first); it is reported even when the model is unsure.
+    Any other size is a photo or frame, read with :func:`read_digits`.
+
+    Raises:
+        InputError: The file is missing or is not an image OpenCV can decode.
+    """
+    import cv2
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path} does not exist")
+    image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise InputError(f"{path} is not an image OpenCV can read")
+    if image.shape[:2] != (28, 28):
+        return read_digits(image, model, min_confidence=min_confidence)
+    gray = to_gray(image)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if border.mean() > 127:
+        gray = 255 - gray
+    started = time.perf_counter()
+    probabilities = model.predict(gray)[0]
+    label = int(probabilities.argmax())
+    digit = Digit(label, model.class_names[label], float(probabilities[label]), (0, 0, 28, 28))
+    return Reading((digit,), digit.name, 0, {"find_ms": 0.0, "infer_ms": (time.perf_counter() - started) * 1e3})

@@ -299,6 +299,52 @@ def bench(
         write_text_atomic(json_path, json.dumps(report.to_json(), indent=2) + "\n")
 
 
+@app.command()
+def predict(
+    images: Annotated[list[Path], typer.Argument(help="Image files: 28×28 MNIST-style digits or photos of handwriting.")],
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="An exported .tflite or .onnx. Default: the newest runs/*/model_int8.tflite.", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on standard output.")] = False,
+    min_confidence: Annotated[float, typer.Option(help="Below this probability a region is not a digit.")] = 0.5,
+    threads: Annotated[int | None, typer.Option(help="Interpreter threads.", show_default=False)] = None,
+) -> None:
+    """Read the digits in image files; unreadable files are reported and the rest still read."""
+    from runtime import load_model
+    from runtime.errors import InputError
+    from runtime.reader import read_image_file
+    from toolkit.runs import latest_exported
+
+    loaded = load_model(model or latest_exported(), num_threads=threads)
+    results, failures = [], []
+    for path in images:
+        try:
+            reading = read_image_file(path, loaded, min_confidence=min_confidence)
+        except InputError as exc:
+            failures.append(str(exc))
+            results.append({"file": str(path), "error": str(exc)})
+            continue
+        digits = [
+            {"label": digit.label, "name": digit.name, "confidence": round(digit.confidence, 4), "box": list(digit.box)}
+            for digit in reading.digits
+        ]
+        results.append({"file": str(path), "number": reading.number, "digits": digits})
+    if as_json:
+        console.print_json(json.dumps(results))
+    else:
+        table = Table(Column("file", no_wrap=True), "number", "digits (confidence)", box=box.SIMPLE_HEAD)
+        for result in results:
+            if "error" in result:
+                table.add_row(result["file"], "[red]-[/]", f"[red]{result['error']}[/]")
+            else:
+                found = ", ".join(f"{d['name']} ({d['confidence']:.0%})" for d in result["digits"]) or "no digit"
+                table.add_row(result["file"], result["number"] or "-", found)
+        console.print(table)
+    if failures:
+        raise InputError(f"{len(failures)} of {len(images)} files could not be read: {'; '.join(failures)}")
+
+
 def _size(size_bytes: int) -> str:
     return f"{size_bytes / 1024:,.1f} KiB"
 

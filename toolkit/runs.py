@@ -26,3 +26,15 @@ def latest_model(runs_dir: Path = RUNS_DIR) -> Path:
 def exported_beside(model_path: Path) -> list[Path]:
     """Every exported model in the folder of ``model_path``, sorted by name."""
     return sorted(path for path in model_path.parent.iterdir() if path.suffix in EXPORT_SUFFIXES)
+
+
+def latest_exported(runs_dir: Path = RUNS_DIR, name: str = "model_int8.tflite") -> Path:
+    """The most recently written ``runs/*/<name>`` (by default the full-integer TFLite model).
+
+    Raises:
+        ModelError: There is none.
+    """
+    candidates = sorted(runs_dir.glob(f"*/{name}"), key=lambda path: path.stat().st_mtime)
+    if not candidates:
+        raise ModelError(f"no {name} under {runs_dir}/; run `cnnkit export` or pass --model PATH")
+    return candidates[-1]

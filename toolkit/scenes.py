@@ -55,23 +55,27 @@ def render_scene(
     boxes = []
     if count:
         digit_h = int(rng.uniform(0.18, 0.4) * height) if count <= 3 else int(rng.uniform(0.14, 0.24) * height)
-        digit_h = min(digit_h, int(0.85 * width / (count * 0.85 + 0.3)))
-        spacing = digit_h * rng.uniform(0.95, 1.2)
-        total = spacing * (count - 1) + digit_h
-        left = rng.uniform(0.08 * width, max(0.08 * width + 1, width - total - 0.08 * width))
+        # Each digit is as wide as its ink; a gap of a quarter to nearly half a digit keeps them apart.
+        ink_widths = np.array([np.ptp(np.flatnonzero(digit.max(axis=0) > 50)) + 1 for digit in digits]) / 20
+        gap_share = rng.uniform(0.25, 0.45, count)
+        # Shrink the writing where the line would not fit in the frame (rotation needs a margin too).
+        line_per_height = ink_widths.sum() + gap_share[:-1].sum() + 0.3
+        digit_h = int(min(digit_h, 0.85 * width / line_per_height))
+        scale = digit_h / 20  # MNIST digits fill 20 of their 28 pixels
+        widths, gaps = ink_widths * digit_h, gap_share * digit_h
+        total = widths.sum() + gaps[:-1].sum()
+        left = rng.uniform(0.06 * width, max(0.06 * width + 1, 0.94 * width - total))
         baseline = rng.uniform(0.2 * height, 0.8 * height - digit_h) if height > 2.5 * digit_h else (height - digit_h) / 2
         coverage = np.zeros((height, width), np.float32)
-        for index, digit in enumerate(digits):
-            # MNIST digits fill 20 of 28 pixels: scale the whole 28×28 field so the ink is digit_h tall.
-            field = digit_h * 28 / 20
-            angle = rng.uniform(-10, 10)
-            centre = (left + index * spacing + digit_h / 2 + rng.uniform(-2, 2), baseline + digit_h / 2 + rng.uniform(-3, 3))
-            matrix = cv2.getRotationMatrix2D((14, 14), angle, field / 28)
+        for digit, digit_w, gap in zip(digits, widths, gaps, strict=True):
+            centre = (left + digit_w / 2 + rng.uniform(-2, 2), baseline + digit_h / 2 + rng.uniform(-3, 3))
+            matrix = cv2.getRotationMatrix2D((14, 14), rng.uniform(-10, 10), scale)
             matrix[:, 2] += np.array(centre) - 14
             warped = cv2.warpAffine(digit.astype(np.float32) / 255, matrix, (width, height), flags=cv2.INTER_LINEAR)
             coverage = np.maximum(coverage, warped)
             ys, xs = np.nonzero(warped > 0.2)
             boxes.append((int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)))
+            left += digit_w + gap
         paper = paper * (1 - coverage[..., None]) + ink_colour * coverage[..., None]
     sigma = rng.uniform(0.4, 1.4)
     image = cv2.GaussianBlur(paper.astype(np.float32), (0, 0), sigma)
