@@ -41,7 +41,8 @@ class FindOptions:
         max_height: Largest digit height as a fraction of the frame's shorter side.
         max_aspect: Widest width/height ratio of a digit.
         min_density: Smallest share of ink in a digit's box.
-        max_density: Largest share of ink in a digit's box (solid blobs are not digits).
+        max_density: Largest share of ink in the box of a digit wider than a third of its height
+            (solid blobs are not digits; a straight "1" may fill its narrow box).
         working_size: Frames are read at most this many pixels on the longer side.
     """
 
@@ -226,7 +227,9 @@ def _looks_like_digit(x, y, w, h, stats, members, shape, options: FindOptions) -
     if w > options.max_aspect * h:
         return False
     density = float(stats[members + 1, _AREA].sum()) / (w * h)
-    return options.min_density <= density <= options.max_density
+    # A "1" written straight fills its narrow box; only a wide region that is nearly solid is a blob.
+    is_thin = w < 0.3 * h
+    return density >= options.min_density and (is_thin or density <= options.max_density)
 
 
 def mnist_style(ink: np.ndarray) -> np.ndarray:

@@ -94,3 +94,50 @@ def test_exported_models_meet_their_accuracy_targets(verify_report):
     for name in ("model_fp32.tflite", "model_fp32.onnx"):
         assert models[name]["agreement"] == 1.0 and models[name]["max_abs_diff"] <= 1e-5, models[name]
     assert models["model_int8.onnx"]["delta_pp"] >= -0.1, models["model_int8.onnx"]
+
+
+@pytest.mark.slow
+def test_reading_synthetic_camera_frames_holds_its_floor(trained_run, verify_report, mnist_dir):
+    from runtime import load_model
+    from runtime.reader import read_digits
+    from toolkit.data import load_mnist
+    from toolkit.scenes import scene_set
+
+    model = load_model(trained_run / "model_int8.tflite", num_threads=1)
+    _, (x_test, y_test) = load_mnist(mnist_dir)
+    scenes = scene_set(x_test, y_test, singles=100, multis=60, blanks=40, seed=7)
+    right = {"single": [], "multi": [], "blank": []}
+    for scene in scenes:
+        read = "".join(digit.name for digit in read_digits(scene.image, model).digits)
+        kind = "blank" if not scene.labels else "single" if len(scene.labels) == 1 else "multi"
+        right[kind].append(read == scene.number)
+    assert np.mean(right["single"]) >= 0.94, np.mean(right["single"])
+    assert np.mean(right["multi"]) >= 0.85, np.mean(right["multi"])
+    assert np.mean(right["blank"]) >= 0.95, np.mean(right["blank"])
+
+
+@pytest.mark.slow
+def test_predict_reads_a_photo_and_an_mnist_png(trained_run, verify_report, mnist_dir, tmp_path):
+    import cv2
+
+    from toolkit.data import load_mnist
+    from toolkit.scenes import render_scene
+
+    _, (x_test, y_test) = load_mnist(mnist_dir)
+    scene = render_scene(x_test[:3], y_test[:3], np.random.default_rng(1))
+    cv2.imwrite(str(tmp_path / "photo.png"), scene.image)
+    cv2.imwrite(str(tmp_path / "digit.png"), x_test[0])
+    (tmp_path / "notes.png").write_text("not an image")
+    completed = subprocess.run(
+        [str(CNNKIT), "predict", "--model", str(trained_run / "model_int8.tflite"), "--json",
+         str(tmp_path / "photo.png"), str(tmp_path / "notes.png"), str(tmp_path / "digit.png")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 1
+    assert "1 of 3 files could not be read" in completed.stderr
+    results = json.loads(completed.stdout)
+    assert results[0]["number"] == "".join(map(str, y_test[:3]))
+    assert "not an image" in results[1]["error"]
+    assert results[2]["digits"][0]["label"] == y_test[0]

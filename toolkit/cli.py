@@ -241,9 +241,7 @@ def verify(
         )
     console.print(table)
     if json_path:
-        from toolkit.atomic import write_text_atomic
-
-        write_text_atomic(json_path, json.dumps(report.to_json(), indent=2) + "\n")
+        _write_json(json_path, report.to_json())
     if not report.passed:
         raise VerificationFailed("; ".join(report.failures()))
     console.print(
@@ -294,9 +292,7 @@ def bench(
         )
     console.print(table)
     if json_path:
-        from toolkit.atomic import write_text_atomic
-
-        write_text_atomic(json_path, json.dumps(report.to_json(), indent=2) + "\n")
+        _write_json(json_path, report.to_json())
 
 
 @app.command()
@@ -343,6 +339,12 @@ def predict(
         console.print(table)
     if failures:
         raise InputError(f"{len(failures)} of {len(images)} files could not be read: {'; '.join(failures)}")
+
+
+def _write_json(path: Path, data: object) -> None:
+    from toolkit.atomic import write_text_atomic
+
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def _size(size_bytes: int) -> str:
