@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from runtime import opencv
 from runtime.errors import InputError
 from runtime.model import DigitModel
 from runtime.preprocess import FindOptions, find_digits, to_gray
@@ -100,7 +101,7 @@ def read_image_file(path: str | Path, model: DigitModel, *, min_confidence: floa
     Raises:
         InputError: The file is missing or is not an image OpenCV can decode.
     """
-    import cv2
+    cv2 = opencv.cv2()
 
     path = Path(path)
     if not path.is_file():

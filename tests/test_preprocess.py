@@ -155,3 +155,11 @@ def test_mnist_style_of_any_crop_is_a_28x28_digit(crop):
     assert digit.shape == (28, 28) and digit.dtype == np.uint8
     if not crop.any():
         assert not digit.any()
+
+
+def test_missing_opencv_names_the_extra_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "cv2", None)  # what an install without OpenCV looks like
+    with pytest.raises(InputError, match=r"needs OpenCV .*cnnkit\[camera\]"):
+        find_digits(np.zeros((50, 50), np.uint8))

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich import box
+from rich.console import Console
 from rich.table import Column, Table
 from typer.core import TyperGroup
 
