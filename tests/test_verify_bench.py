@@ -153,3 +153,15 @@ def test_bench_reports_every_model_side_by_side(small_run, tmp_path):
     assert report.rows[2].runner == "litert" and report.rows[3].runner == "onnxruntime"
     assert report.versions["numpy"] == np.__version__
     json.dumps(report.to_json())
+
+
+def test_cpu_model_names_the_cpu_not_its_revision(tmp_path):
+    from toolkit.bench import cpu_model
+
+    x86 = tmp_path / "x86"
+    x86.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel\t\t: 17\nmodel name\t: AMD EPYC 7B13\n")
+    pi = tmp_path / "pi"
+    pi.write_text("processor\t: 0\nBogoMIPS\t: 108.00\nHardware\t: BCM2835\nModel\t\t: Raspberry Pi 4 Model B Rev 1.4\n")
+    assert cpu_model(x86) == "AMD EPYC 7B13"
+    assert cpu_model(pi) == "Raspberry Pi 4 Model B Rev 1.4"
+    assert cpu_model(tmp_path / "missing")  # falls back to the platform's word

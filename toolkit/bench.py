@@ -135,14 +135,19 @@ def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
     )
 
 
-def cpu_model() -> str:
-    """The CPU's marketing name, from /proc/cpuinfo where there is one."""
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's name: x86's "model name", else a Raspberry Pi's "Model" or "Hardware" line."""
+    fields: dict[str, str] = {}
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith(("model name", "hardware", "model")) and ":" in line:
-                return line.split(":", 1)[1].strip()
+        for line in cpuinfo.read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip().lower(), value.strip())
     except OSError:
         pass
+    for key in ("model name", "model", "hardware"):
+        # x86 also has a numeric "model" (the CPU revision): only a name will do.
+        if fields.get(key) and not fields[key].isdigit():
+            return fields[key]
     return platform.processor() or platform.machine()
 
 
