@@ -341,6 +341,37 @@ def predict(
         raise InputError(f"{len(failures)} of {len(images)} files could not be read: {'; '.join(failures)}")
 
 
+@app.command()
+def camera(
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="An exported .tflite or .onnx. Default: the newest runs/*/model_int8.tflite.", show_default=False),
+    ] = None,
+    source: Annotated[str, typer.Option(help="Webcam index, 'picamera2', a video file, or a folder/glob of images.")] = "0",
+    headless: Annotated[bool, typer.Option("--headless", help="No window.")] = False,
+    jsonl: Annotated[str | None, typer.Option(help="One JSON object per frame to this file; '-' for standard output.", show_default=False)] = None,
+    max_frames: Annotated[int | None, typer.Option(help="Stop after this many frames.", show_default=False)] = None,
+    threads: Annotated[int, typer.Option(help="Inference threads.")] = 1,
+    width: Annotated[int | None, typer.Option(help="Requested camera width.", show_default=False)] = None,
+    height: Annotated[int | None, typer.Option(help="Requested camera height.", show_default=False)] = None,
+) -> None:
+    """Read digits live from a camera, the Pi camera, a video or images; q, Esc or Ctrl-C quits."""
+    from camera_demo.loop import CameraConfig, run
+    from toolkit.runs import latest_exported
+
+    config = CameraConfig(
+        model=model or latest_exported(), source=source, headless=headless, jsonl=jsonl,
+        max_frames=max_frames, threads=threads, width=width, height=height,
+    )
+    summary = run(config)
+    # The summary goes to stderr so that `--jsonl -` keeps standard output pure JSON lines.
+    err_console.print(
+        f"{summary.frames} frames in {summary.seconds:.1f} s ({summary.fps:.0f} FPS), "
+        f"{summary.dropped} stale frames dropped{' (interrupted)' if summary.interrupted else ''}",
+        highlight=False,
+    )
+
+
 def _write_json(path: Path, data: object) -> None:
     from toolkit.atomic import write_text_atomic
 

@@ -1,0 +1,7 @@
+"""Errors of the camera demo: each message is one line a user can act on."""
+
+from toolkit.errors import CnnkitError
+
+
+class CameraError(CnnkitError):
+    """A frame source cannot be opened, or a live one stopped for good."""

@@ -1,0 +1,146 @@
+"""The live loop: build the model once, then read, draw and report every frame."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from camera_demo.capture import LatestFrame
+from camera_demo.errors import CameraError
+from camera_demo.overlay import FrameResult, draw_overlay
+from camera_demo.smoothing import ReadingSmoother
+from camera_demo.sources import open_source
+from runtime import load_model, opencv
+from runtime.reader import read_digits
+
+WINDOW = "cnnkit camera (q or Esc quits)"
+_QUIT_KEYS = {ord("q"), 27}
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    """One run of the demo.
+
+    Attributes:
+        model: An exported ``.tflite`` or ``.onnx``.
+        source: Webcam index, ``picamera2``, a video file, or a folder/glob of images.
+        headless: No window.
+        jsonl: Where to write one JSON object per frame (``-`` for standard output).
+        max_frames: Stop after this many frames.
+        threads: Inference threads.
+        width, height: Requested camera size.
+    """
+
+    model: Path
+    source: str
+    headless: bool = False
+    jsonl: str | None = None
+    max_frames: int | None = None
+    threads: int = 1
+    width: int | None = None
+    height: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_frames is not None and self.max_frames < 1:
+            raise CameraError(f"--max-frames must be at least 1, got {self.max_frames}")
+        if (self.width is None) != (self.height is None):
+            raise CameraError("give --width and --height together")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How a run went."""
+
+    frames: int
+    seconds: float
+    dropped: int
+    interrupted: bool
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def frame_record(result: FrameResult, time_ms: float) -> dict:
+    """The `--jsonl` object of one frame: digits left to right, boxes in frame pixels."""
+    return {
+        "frame": result.index,
+        "time_ms": round(time_ms, 3),
+        "digits": [
+            {"label": digit.label, "confidence": round(digit.confidence, 4), "box": list(digit.box)}
+            for digit in result.reading.digits
+        ],
+        "number": result.reading.number,
+        "fps": round(result.fps, 2),
+    }
+
+
+def run(config: CameraConfig) -> RunSummary:
+    """Run the demo until the source ends, ``max_frames``, q/Esc, or Ctrl-C.
+
+    ``time_ms`` in each JSON record is the time since the run started.
+
+    Raises:
+        CameraError, RuntimeModelError: The source or the model cannot be opened.
+    """
+    cv2 = opencv.cv2()
+    model = load_model(config.model, num_threads=config.threads)
+    source = open_source(config.source, width=config.width, height=config.height)
+    with ExitStack() as cleanup:
+        frames = LatestFrame(source) if source.live else source
+        cleanup.callback(frames.close)
+        sink = _open_sink(config.jsonl, cleanup)
+        if not config.headless:
+            cleanup.callback(cv2.destroyAllWindows)
+        smoother = ReadingSmoother()
+        started = last = time.perf_counter()
+        fps, index, interrupted = 0.0, 0, False
+        iterator = iter(frames)
+        try:
+            while config.max_frames is None or index < config.max_frames:
+                frame = next(iterator, None)
+                captured = time.perf_counter()
+                if frame is None:
+                    break
+                reading = smoother.update(read_digits(frame, model))
+                found = time.perf_counter()
+                stage_ms = {
+                    "capture": (captured - last) * 1e3,
+                    "find": reading.timings_ms.get("find_ms", 0.0),
+                    "infer": reading.timings_ms.get("infer_ms", 0.0),
+                }
+                result = FrameResult(index, reading, fps, stage_ms)
+                picture = draw_overlay(frame, result)
+                stage_ms["draw"] = (time.perf_counter() - found) * 1e3
+                if sink is not None:
+                    sink.write(json.dumps(frame_record(result, (found - started) * 1e3)) + "\n")
+                if not config.headless:
+                    cv2.imshow(WINDOW, picture)
+                    if cv2.waitKey(1) & 0xFF in _QUIT_KEYS:
+                        index += 1
+                        break
+                now = time.perf_counter()
+                # FPS of the whole loop (capture to JSON), smoothed; shown from the next frame on.
+                fps = 1.0 / (now - last) if fps == 0.0 else 0.9 * fps + 0.1 / max(now - last, 1e-9)
+                last = now
+                index += 1
+        except KeyboardInterrupt:
+            interrupted = True
+        dropped = getattr(frames, "dropped", 0)
+        return RunSummary(index, time.perf_counter() - started, dropped, interrupted)
+
+
+def _open_sink(target: str | None, cleanup: ExitStack) -> IO[str] | None:
+    if target is None:
+        return None
+    if target == "-":
+        return sys.stdout
+    try:
+        return cleanup.enter_context(open(target, "w", encoding="utf-8", buffering=1))  # noqa: SIM115
+    except OSError as exc:
+        raise CameraError(f"cannot write {target} ({exc.strerror})") from None
