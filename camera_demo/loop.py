@@ -6,9 +6,12 @@ import json
 import sys
 import time
 from contextlib import ExitStack
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+import numpy as np
 
 from camera_demo.capture import LatestFrame
 from camera_demo.errors import CameraError
@@ -80,10 +83,15 @@ def frame_record(result: FrameResult, time_ms: float) -> dict:
     }
 
 
-def run(config: CameraConfig) -> RunSummary:
+def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None] | None = None) -> RunSummary:
     """Run the demo until the source ends, ``max_frames``, q/Esc, or Ctrl-C.
 
     ``time_ms`` in each JSON record is the time since the run started.
+
+    Args:
+        config: Model, source and outputs.
+        on_frame: Called with each frame's result and annotated picture (for a web
+            view or a benchmark); it runs on the loop's thread, so it must be quick.
 
     Raises:
         CameraError, RuntimeModelError: The source or the model cannot be opened.
@@ -119,6 +127,8 @@ def run(config: CameraConfig) -> RunSummary:
                 stage_ms["draw"] = (time.perf_counter() - found) * 1e3
                 if sink is not None:
                     sink.write(json.dumps(frame_record(result, (found - started) * 1e3)) + "\n")
+                if on_frame is not None:
+                    on_frame(result, picture)
                 if not config.headless:
                     cv2.imshow(WINDOW, picture)
                     if cv2.waitKey(1) & 0xFF in _QUIT_KEYS:

@@ -141,3 +141,38 @@ def test_predict_reads_a_photo_and_an_mnist_png(trained_run, verify_report, mnis
     assert results[0]["number"] == "".join(map(str, y_test[:3]))
     assert "not an image" in results[1]["error"]
     assert results[2]["digits"][0]["label"] == y_test[0]
+
+
+@pytest.mark.slow
+def test_camera_reads_a_video_headless_into_jsonl(trained_run, verify_report, mnist_dir, tmp_path):
+    import cv2
+
+    from toolkit.data import load_mnist
+    from toolkit.scenes import render_scene
+
+    _, (x_test, y_test) = load_mnist(mnist_dir)
+    rng = np.random.default_rng(3)
+    writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))
+    truth = []
+    for segment in range(6):
+        chosen = rng.choice(len(x_test), size=int(rng.integers(1, 4)), replace=False)
+        scene = render_scene(x_test[chosen], y_test[chosen], np.random.default_rng(segment))
+        for _ in range(15):
+            writer.write(scene.image)
+            truth.append(scene.number)
+    writer.release()
+    completed = subprocess.run(
+        [str(CNNKIT), "camera", "--model", str(trained_run / "model_int8.tflite"), "--source", str(tmp_path / "clip.avi"),
+         "--headless", "--jsonl", "-"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    records = [json.loads(line) for line in completed.stdout.splitlines()]
+    assert [r["frame"] for r in records] == list(range(len(truth))), "a file is read frame by frame, every frame"
+    for record in records:
+        assert set(record) == {"frame", "time_ms", "digits", "number", "fps"}
+        assert [d["box"][0] for d in record["digits"]] == sorted(d["box"][0] for d in record["digits"])
+    exact = np.mean([record["number"] == number for record, number in zip(records, truth, strict=True)])
+    assert exact >= 0.8, exact

@@ -1,0 +1,199 @@
+"""The camera demo's parts: sources, the capture thread, smoothing, the overlay, errors."""
+
+import json
+import subprocess
+import sys
+import time
+import types
+
+import cv2
+import numpy as np
+import pytest
+
+from camera_demo.capture import LatestFrame
+from camera_demo.errors import CameraError
+from camera_demo.loop import CameraConfig, FrameResult, frame_record
+from camera_demo.overlay import draw_overlay
+from camera_demo.smoothing import ReadingSmoother
+from camera_demo.sources import ImageFolderSource, VideoFileSource, open_source
+from runtime.reader import Digit, Reading
+
+
+class _FastLiveSource:
+    """A camera that delivers numbered frames as fast as it can, up to `count`."""
+
+    live = True
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.closed = False
+
+    def __iter__(self):
+        for number in range(self.count):
+            time.sleep(0.001)
+            yield np.full((4, 4), number, np.uint8)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_slow_consumer_gets_the_newest_frame_never_a_backlog():
+    source = _FastLiveSource(200)  # frame numbers fit in uint8
+    frames = LatestFrame(source)
+    received = []
+    for frame in frames:
+        received.append(int(frame[0, 0]))
+        time.sleep(0.02)  # inference far slower than the camera
+    frames.close()
+    assert received == sorted(received) and len(set(received)) == len(received)
+    assert len(received) < 60, "a backlog would hand over all 200 frames"
+    assert received[-1] >= 190, "the last frame handed over is (nearly) the newest"
+    assert frames.dropped > 100 and source.closed
+
+
+def test_capture_errors_reach_the_consumer():
+    class Broken:
+        live = True
+
+        def __iter__(self):
+            yield np.zeros((4, 4), np.uint8)
+            raise CameraError("camera 0 stopped delivering frames and did not come back")
+
+        def close(self):
+            pass
+
+    frames = LatestFrame(Broken())
+    with pytest.raises(CameraError, match="stopped delivering"):
+        for _ in frames:
+            time.sleep(0.01)
+
+
+def _reading(*digits):
+    return Reading(tuple(digits), None)
+
+
+def test_smoothing_holds_a_still_digit_through_a_flicker():
+    smoother = ReadingSmoother(window=5)
+    box = (100, 100, 40, 60)
+    labels = [3, 3, 3, 8, 3, 3, 8, 3]
+    shown = [smoother.update(_reading(Digit(label, str(label), 0.9, box))).digits[0].label for label in labels]
+    assert shown == [3] * len(labels)
+
+
+def test_smoothing_follows_a_real_change_and_keeps_digits_apart():
+    smoother = ReadingSmoother(window=3)
+    left, right = (100, 100, 40, 60), (300, 100, 40, 60)
+    for _ in range(3):
+        result = smoother.update(_reading(Digit(1, "1", 0.9, left), Digit(2, "2", 0.9, right)))
+    assert [d.label for d in result.digits] == [1, 2] and result.number == "12"
+    shown = [smoother.update(_reading(Digit(7, "7", 0.8, left))).digits[0].label for _ in range(3)]
+    assert shown == [1, 7, 7]  # majority of the last three frames
+    moved = smoother.update(_reading(Digit(4, "4", 0.9, (500, 300, 40, 60))))
+    assert moved.digits[0].label == 4, "a digit somewhere else starts its own history"
+
+
+def test_overlay_is_pure_and_draws_something():
+    frame = np.full((480, 640, 3), 200, np.uint8)
+    before = frame.copy()
+    reading = Reading((Digit(5, "5", 0.97, (100, 120, 60, 90)),), "5")
+    picture = draw_overlay(frame, FrameResult(3, reading, 123.0, {"find": 0.5, "infer": 0.1}))
+    np.testing.assert_array_equal(frame, before)
+    assert picture.shape == frame.shape and np.count_nonzero(np.any(picture != frame, axis=2)) > 1000
+    gray = draw_overlay(frame[:, :, 0], FrameResult(0, Reading((), None), 0.0))
+    assert gray.shape == (480, 640, 3)
+
+
+def test_jsonl_record_has_exactly_the_documented_keys():
+    reading = Reading((Digit(2, "2", 0.91234, (1, 2, 3, 4)), Digit(7, "7", 0.5, (10, 2, 3, 4))), "27")
+    record = frame_record(FrameResult(4, reading, 250.5), 16.25)
+    assert record == {
+        "frame": 4,
+        "time_ms": 16.25,
+        "digits": [{"label": 2, "confidence": 0.9123, "box": [1, 2, 3, 4]}, {"label": 7, "confidence": 0.5, "box": [10, 2, 3, 4]}],
+        "number": "27",
+        "fps": 250.5,
+    }
+    json.dumps(record)
+
+
+def test_video_and_folder_sources_read_every_frame(tmp_path):
+    writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
+    for value in range(12):
+        writer.write(np.full((48, 64, 3), value * 20, np.uint8))
+    writer.release()
+    video = open_source(str(tmp_path / "clip.avi"))
+    assert isinstance(video, VideoFileSource) and not video.live
+    means = [frame.mean() for frame in video]
+    video.close()
+    assert len(means) == 12 and means == sorted(means)
+    for index in range(3):
+        cv2.imwrite(str(tmp_path / f"frame{index}.png"), np.full((20, 20, 3), index, np.uint8))
+    (tmp_path / "notes.txt").write_text("ignored")
+    folder = open_source(str(tmp_path))
+    assert isinstance(folder, ImageFolderSource)
+    assert [int(frame[0, 0, 0]) for frame in folder] == [0, 1, 2]
+    assert [int(f[0, 0, 0]) for f in open_source(str(tmp_path / "frame[12].png"))] == [1, 2]
+
+
+def test_bad_sources_are_one_clear_line(tmp_path):
+    (tmp_path / "notes.avi").write_text("not a video")
+    with pytest.raises(CameraError, match="not a video OpenCV can read"):
+        open_source(str(tmp_path / "notes.avi"))
+    with pytest.raises(CameraError, match="neither a camera index"):
+        open_source(str(tmp_path / "missing.mp4"))
+    with pytest.raises(CameraError, match="camera 97 cannot be opened"):
+        open_source("97")
+    with pytest.raises(CameraError, match="no images"):
+        open_source(str(tmp_path / "*.png"))
+    with pytest.raises(CameraError, match="together"):
+        CameraConfig(model=tmp_path / "m.tflite", source="0", width=640)
+
+
+def test_picamera2_source_against_a_fake_module(monkeypatch):
+    calls = {}
+    red_bgr = np.zeros((480, 640, 3), np.uint8)
+    red_bgr[..., 2] = 255  # picamera2's "RGB888" is B, G, R in memory: red is the last channel
+
+    class FakePicamera2:
+        def create_video_configuration(self, main):
+            calls["main"] = main
+            return {"main": main}
+
+        def configure(self, config):
+            calls["configured"] = config
+
+        def start(self):
+            calls["started"] = True
+
+        def capture_array(self, stream="main"):
+            calls.setdefault("captured", []).append(stream)
+            return red_bgr
+
+        def stop(self):
+            calls["stopped"] = True
+
+        def close(self):
+            calls["closed"] = True
+
+    monkeypatch.setitem(sys.modules, "picamera2", types.SimpleNamespace(Picamera2=FakePicamera2))
+    source = open_source("picamera2", width=640, height=480)
+    frame = next(iter(source))
+    source.close()
+    assert calls["main"] == {"size": (640, 480), "format": "RGB888"} and calls["started"]
+    assert calls["captured"] == ["main"] and calls["stopped"] and calls["closed"]
+    assert frame[0, 0].tolist() == [0, 0, 255], "frames reach OpenCV in BGR order, unconverted"
+
+
+def test_picamera2_missing_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "picamera2", None)
+    with pytest.raises(CameraError, match="python3-picamera2.*--system-site-packages"):
+        open_source("picamera2")
+
+
+def test_camera_demo_imports_no_tensorflow_or_typer():
+    code = (
+        "import sys, camera_demo.loop, camera_demo.__main__;"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'typer') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
