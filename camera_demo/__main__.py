@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", default="0", help="webcam index, 'picamera2', a video file, or a folder/glob of images")
     parser.add_argument("--headless", action="store_true", help="no window")
     parser.add_argument("--jsonl", help="one JSON object per frame to this file, '-' for standard output")
+    parser.add_argument("--serve", metavar="HOST:PORT", help="web view with the live picture (PORT alone binds 127.0.0.1)")
     parser.add_argument("--max-frames", type=int)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--width", type=int)
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         summary = run(CameraConfig(
-            model=args.model, source=args.source, headless=args.headless, jsonl=args.jsonl,
+            model=args.model, source=args.source, headless=args.headless, jsonl=args.jsonl, serve=args.serve,
             max_frames=args.max_frames, threads=args.threads, width=args.width, height=args.height,
         ))
     except CnnkitError as exc:

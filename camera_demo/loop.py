@@ -16,6 +16,7 @@ import numpy as np
 from camera_demo.capture import LatestFrame
 from camera_demo.errors import CameraError
 from camera_demo.overlay import FrameResult, draw_overlay
+from camera_demo.server import LiveView, parse_address
 from camera_demo.smoothing import ReadingSmoother
 from camera_demo.sources import open_source
 from runtime import load_model, opencv
@@ -34,6 +35,7 @@ class CameraConfig:
         source: Webcam index, ``picamera2``, a video file, or a folder/glob of images.
         headless: No window.
         jsonl: Where to write one JSON object per frame (``-`` for standard output).
+        serve: HOST:PORT (or PORT, on 127.0.0.1) for the web view; None for none.
         max_frames: Stop after this many frames.
         threads: Inference threads.
         width, height: Requested camera size.
@@ -43,6 +45,7 @@ class CameraConfig:
     source: str
     headless: bool = False
     jsonl: str | None = None
+    serve: str | None = None
     max_frames: int | None = None
     threads: int = 1
     width: int | None = None
@@ -53,6 +56,8 @@ class CameraConfig:
             raise CameraError(f"--max-frames must be at least 1, got {self.max_frames}")
         if (self.width is None) != (self.height is None):
             raise CameraError("give --width and --height together")
+        if self.serve is not None:
+            parse_address(self.serve)
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,12 @@ def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None
         frames = LatestFrame(source) if source.live else source
         cleanup.callback(frames.close)
         sink = _open_sink(config.jsonl, cleanup)
+        listeners = [on_frame] if on_frame is not None else []
+        if config.serve is not None:
+            view = LiveView(*parse_address(config.serve)).start()
+            cleanup.callback(view.close)
+            listeners.append(view.publish)
+            print(f"web view: {view.url}", file=sys.stderr, flush=True)
         if not config.headless:
             cleanup.callback(cv2.destroyAllWindows)
         smoother = ReadingSmoother()
@@ -127,8 +138,8 @@ def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None
                 stage_ms["draw"] = (time.perf_counter() - found) * 1e3
                 if sink is not None:
                     sink.write(json.dumps(frame_record(result, (found - started) * 1e3)) + "\n")
-                if on_frame is not None:
-                    on_frame(result, picture)
+                for listener in listeners:
+                    listener(result, picture)
                 if not config.headless:
                     cv2.imshow(WINDOW, picture)
                     if cv2.waitKey(1) & 0xFF in _QUIT_KEYS:

@@ -350,6 +350,9 @@ def camera(
     source: Annotated[str, typer.Option(help="Webcam index, 'picamera2', a video file, or a folder/glob of images.")] = "0",
     headless: Annotated[bool, typer.Option("--headless", help="No window.")] = False,
     jsonl: Annotated[str | None, typer.Option(help="One JSON object per frame to this file; '-' for standard output.", show_default=False)] = None,
+    serve: Annotated[
+        str | None, typer.Option(help="HOST:PORT for a web view of the live picture (PORT alone binds 127.0.0.1).", show_default=False)
+    ] = None,
     max_frames: Annotated[int | None, typer.Option(help="Stop after this many frames.", show_default=False)] = None,
     threads: Annotated[int, typer.Option(help="Inference threads.")] = 1,
     width: Annotated[int | None, typer.Option(help="Requested camera width.", show_default=False)] = None,
@@ -360,7 +363,7 @@ def camera(
     from toolkit.runs import latest_exported
 
     config = CameraConfig(
-        model=model or latest_exported(), source=source, headless=headless, jsonl=jsonl,
+        model=model or latest_exported(), source=source, headless=headless, jsonl=jsonl, serve=serve,
         max_frames=max_frames, threads=threads, width=width, height=height,
     )
     summary = run(config)
