@@ -197,3 +197,58 @@ def test_camera_demo_imports_no_tensorflow_or_typer():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+class _FlakyCameras:
+    """A fake cv2 whose camera 0 delivers 3 frames, drops out, and comes back once reopened."""
+
+    CAP_PROP_FRAME_WIDTH, CAP_PROP_FRAME_HEIGHT = 3, 4
+
+    def __init__(self, comes_back: bool) -> None:
+        self.opened = 0
+        self.comes_back = comes_back
+        self.released = 0
+
+    def VideoCapture(self, index):  # noqa: N802 (OpenCV's naming)
+        cameras = self
+        cameras.opened += 1
+        generation = cameras.opened
+
+        class Capture:
+            frames = 0
+
+            def isOpened(self):  # noqa: N802
+                return generation == 1 or cameras.comes_back
+
+            def read(self):
+                self.frames += 1
+                if generation == 1 and self.frames > 3:
+                    return False, None
+                return True, np.full((2, 2, 3), generation, np.uint8)
+
+            def set(self, prop, value):
+                pass
+
+            def release(self):
+                cameras.released += 1
+
+        return Capture()
+
+
+@pytest.mark.parametrize("comes_back", [True, False])
+def test_webcam_that_drops_out_is_retried_then_given_up(monkeypatch, comes_back):
+    from camera_demo import sources
+
+    cameras = _FlakyCameras(comes_back)
+    monkeypatch.setattr(sources.opencv, "cv2", lambda: cameras)
+    monkeypatch.setattr(sources.WebcamSource, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    camera = open_source("0")
+    frames = iter(camera)
+    first = [int(next(frames)[0, 0, 0]) for _ in range(3)]
+    if comes_back:
+        assert first + [int(next(frames)[0, 0, 0])] == [1, 1, 1, 2], "reopened after the drop-out"
+    else:
+        with pytest.raises(CameraError, match="camera 0 stopped delivering frames and did not come back"):
+            next(frames)
+        assert cameras.opened == 4, "one first open and three retries"
+    camera.close()
