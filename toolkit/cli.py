@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Column, Table
 from typer.core import TyperGroup
 
 from export.config import CalibrationMethod, ExportConfig, ExportFormat, Quantization, variants_for
-from toolkit import __version__
+from toolkit import __version__, tables
 from toolkit.config import BenchConfig, Recipe, TrainConfig
 from toolkit.errors import CnnkitError, ConfigError
 from toolkit.runs import RUNS_DIR
@@ -180,13 +178,15 @@ def export_command(
 
     with console.status(f"exporting {model_path} ({len(config.variants)} model(s))"):
         written = export_model(config, dataset)
-    table = Table(Column("file", no_wrap=True), "format", "quantization", "size", title=f"Exported from {model_path}", box=box.SIMPLE_HEAD)
-    for item in written:
-        table.add_row(item.path.name, item.variant.format.value, item.variant.quantization.value, _size(item.size_bytes))
-    console.print(table)
+    console.print(tables.export_table(written, model_path))
     folders = sorted({str(item.path.parent) for item in written})
     console.print(f"wrote {len(written)} model(s), each with a .json sidecar, into {', '.join(folders)}", highlight=False)
 
+
+ExportedModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="An exported .tflite or .onnx. Default: the newest runs/*/model_int8.tflite.", show_default=False),
+]
 
 ExportedArgument = Annotated[
     list[Path] | None,
@@ -220,26 +220,7 @@ def verify(
     config = VerifyConfig(model_path, files, max_drop_pp=max_drop, min_accuracy=min_accuracy, num_threads=threads)
     with console.status(f"running {len(files) + 1} models on {len(dataset.y_test):,} test images"):
         report = verify_models(config, dataset)
-    table = Table(
-        Column("model", no_wrap=True), "runtime", "accuracy", "Δ pp", "agree", "changed", "max |Δp|", "result",
-        title=f"Against {model_path} ({report.baseline_accuracy:.2%} on {report.test_images:,} test images)",
-        box=box.SIMPLE_HEAD,
-    )
-    for check in report.models:
-        if check.accuracy is None:
-            table.add_row(Path(check.path).name, "-", "-", "-", "-", "-", "-", "[red]FAIL[/]")
-            continue
-        table.add_row(
-            Path(check.path).name,
-            check.backend,
-            f"{check.accuracy:.2%}",
-            f"{check.delta_pp:+.2f}",
-            f"{check.agreement:.2%}",
-            str(check.changed),
-            f"{check.max_abs_diff:.1e}",
-            "[green]pass[/]" if check.passed else "[red]FAIL[/]",
-        )
-    console.print(table)
+    console.print(tables.verify_table(report, model_path))
     if json_path:
         _write_json(json_path, report.to_json())
     if not report.passed:
@@ -276,21 +257,7 @@ def bench(
 
     with console.status(f"timing {len(config.exported) + 2} models"):
         report = bench_models(config, digits)
-    versions = ", ".join(f"{name} {version}" for name, version in report.versions.items() if version)
-    table = Table(
-        Column("model", no_wrap=True), "runtime", "size", "p50 µs", "p95 µs", "img/s b1", f"img/s b{report.large_batch}",
-        "× predict", "× call",
-        title=f"{report.cpu}, {report.threads} thread(s) of {report.cores} cores",
-        caption=versions,
-        box=box.SIMPLE_HEAD,
-    )
-    for row in report.rows:
-        table.add_row(
-            row.name, row.runner, _size(row.size_bytes), f"{row.p50_us:,.1f}", f"{row.p95_us:,.1f}",
-            f"{row.batch1_images_per_s:,.0f}", f"{row.large_batch_images_per_s:,.0f}",
-            f"{row.speedup_vs_keras_predict:,.0f}×", f"{row.speedup_vs_keras_call:,.1f}×",
-        )
-    console.print(table)
+    console.print(tables.bench_table(report))
     if json_path:
         _write_json(json_path, report.to_json())
 
@@ -298,10 +265,7 @@ def bench(
 @app.command()
 def predict(
     images: Annotated[list[Path], typer.Argument(help="Image files: 28×28 MNIST-style digits or photos of handwriting.")],
-    model: Annotated[
-        Path | None,
-        typer.Option("--model", help="An exported .tflite or .onnx. Default: the newest runs/*/model_int8.tflite.", show_default=False),
-    ] = None,
+    model: ExportedModelOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on standard output.")] = False,
     min_confidence: Annotated[float, typer.Option(help="Below this probability a region is not a digit.")] = 0.5,
     threads: Annotated[int | None, typer.Option(help="Interpreter threads.", show_default=False)] = None,
@@ -329,24 +293,14 @@ def predict(
     if as_json:
         console.print_json(json.dumps(results))
     else:
-        table = Table(Column("file", no_wrap=True), "number", "digits (confidence)", box=box.SIMPLE_HEAD)
-        for result in results:
-            if "error" in result:
-                table.add_row(result["file"], "[red]-[/]", f"[red]{result['error']}[/]")
-            else:
-                found = ", ".join(f"{d['name']} ({d['confidence']:.0%})" for d in result["digits"]) or "no digit"
-                table.add_row(result["file"], result["number"] or "-", found)
-        console.print(table)
+        console.print(tables.predict_table(results))
     if failures:
         raise InputError(f"{len(failures)} of {len(images)} files could not be read: {'; '.join(failures)}")
 
 
 @app.command()
 def camera(
-    model: Annotated[
-        Path | None,
-        typer.Option("--model", help="An exported .tflite or .onnx. Default: the newest runs/*/model_int8.tflite.", show_default=False),
-    ] = None,
+    model: ExportedModelOption = None,
     source: Annotated[str, typer.Option(help="Webcam index, 'picamera2', a video file, or a folder/glob of images.")] = "0",
     headless: Annotated[bool, typer.Option("--headless", help="No window.")] = False,
     jsonl: Annotated[str | None, typer.Option(help="One JSON object per frame to this file; '-' for standard output.", show_default=False)] = None,
@@ -379,10 +333,6 @@ def _write_json(path: Path, data: object) -> None:
     from toolkit.atomic import write_text_atomic
 
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
-
-
-def _size(size_bytes: int) -> str:
-    return f"{size_bytes / 1024:,.1f} KiB"
 
 
 def _quiet_tensorflow() -> None:

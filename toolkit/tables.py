@@ -1,0 +1,79 @@
+"""Rich tables of the commands' results: rendering only, no logic, no heavy imports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.table import Column, Table
+
+if TYPE_CHECKING:  # the objects come from modules that import TensorFlow; the tables need only their fields
+    from export.api import ExportedModel
+    from toolkit.bench import BenchReport
+    from toolkit.verify import VerifyReport
+
+
+def size_text(size_bytes: int) -> str:
+    """Bytes as KiB with one decimal."""
+    return f"{size_bytes / 1024:,.1f} KiB"
+
+
+def export_table(written: Sequence[ExportedModel], model_path: Path) -> Table:
+    table = Table(Column("file", no_wrap=True), "format", "quantization", "size", title=f"Exported from {model_path}", box=box.SIMPLE_HEAD)
+    for item in written:
+        table.add_row(item.path.name, item.variant.format.value, item.variant.quantization.value, size_text(item.size_bytes))
+    return table
+
+
+def verify_table(report: VerifyReport, model_path: Path) -> Table:
+    table = Table(
+        Column("model", no_wrap=True), "runtime", "accuracy", "Δ pp", "agree", "changed", "max |Δp|", "result",
+        title=f"Against {model_path} ({report.baseline_accuracy:.2%} on {report.test_images:,} test images)",
+        box=box.SIMPLE_HEAD,
+    )
+    for check in report.models:
+        if check.accuracy is None:
+            table.add_row(Path(check.path).name, "-", "-", "-", "-", "-", "-", "[red]FAIL[/]")
+            continue
+        table.add_row(
+            Path(check.path).name,
+            check.backend,
+            f"{check.accuracy:.2%}",
+            f"{check.delta_pp:+.2f}",
+            f"{check.agreement:.2%}",
+            str(check.changed),
+            f"{check.max_abs_diff:.1e}",
+            "[green]pass[/]" if check.passed else "[red]FAIL[/]",
+        )
+    return table
+
+
+def bench_table(report: BenchReport) -> Table:
+    versions = ", ".join(f"{name} {version}" for name, version in report.versions.items() if version)
+    table = Table(
+        Column("model", no_wrap=True), "runtime", "size", "p50 µs", "p95 µs", "img/s b1", f"img/s b{report.large_batch}",
+        "× predict", "× call",
+        title=f"{report.cpu}, {report.threads} thread(s) of {report.cores} cores",
+        caption=versions,
+        box=box.SIMPLE_HEAD,
+    )
+    for row in report.rows:
+        table.add_row(
+            row.name, row.runner, size_text(row.size_bytes), f"{row.p50_us:,.1f}", f"{row.p95_us:,.1f}",
+            f"{row.batch1_images_per_s:,.0f}", f"{row.large_batch_images_per_s:,.0f}",
+            f"{row.speedup_vs_keras_predict:,.0f}×", f"{row.speedup_vs_keras_call:,.1f}×",
+        )
+    return table
+
+
+def predict_table(results: Sequence[dict]) -> Table:
+    table = Table(Column("file", no_wrap=True), "number", "digits (confidence)", box=box.SIMPLE_HEAD)
+    for result in results:
+        if "error" in result:
+            table.add_row(result["file"], "[red]-[/]", f"[red]{result['error']}[/]")
+        else:
+            found = ", ".join(f"{d['name']} ({d['confidence']:.0%})" for d in result["digits"]) or "no digit"
+            table.add_row(result["file"], result["number"] or "-", found)
+    return table
