@@ -67,3 +67,9 @@ def test_train_command_end_to_end_on_small_data(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["seed"] == 7 and metrics["recipe"]["batch_size"] == 50
     assert metrics["dataset"]["train_images"] == 200
+
+
+def test_error_text_with_brackets_is_printed_as_is(tmp_path):
+    folder = tmp_path / "data[v2]"
+    result = runner.invoke(app, ["train", "--data", str(folder)])
+    assert result.exit_code == 1 and "data[v2] does not exist" in result.output

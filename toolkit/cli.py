@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from export.config import CalibrationMethod, ExportConfig, ExportFormat, Quantization, variants_for
@@ -41,7 +42,7 @@ class _ReportingGroup(TyperGroup):
         except CnnkitError as exc:
             if os.environ.get(DEBUG_ENV):
                 raise
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(1) from None
 
 
@@ -117,7 +118,7 @@ def train(
 
     dataset = load_dataset(data)
     kind = "MNIST, checksums verified" if dataset.is_mnist else f"custom dataset, SHA-256 {dataset.sha256[:12]}…"
-    console.print(f"data: {dataset.source} ({kind}; {len(dataset.x_train):,} train, {len(dataset.x_test):,} test)")
+    console.print(f"data: {escape(str(dataset.source))} ({kind}; {len(dataset.x_train):,} train, {len(dataset.x_test):,} test)")
 
     _quiet_tensorflow()
     from toolkit.progress import RichTrainProgress
@@ -129,7 +130,7 @@ def train(
     console.print(
         f"[bold green]test accuracy {metrics['test_accuracy']:.2%}[/] (loss {metrics['test_loss']:.4f}, "
         f"{metrics['test_errors']} errors) · recipe {config.spec.name.value}, seed {config.seed} · "
-        f"trained in {metrics['train_seconds']:.0f} s · wrote {result.out_dir}/",
+        f"trained in {metrics['train_seconds']:.0f} s · wrote {escape(str(result.out_dir))}/",
         highlight=False,
     )
 
@@ -180,7 +181,7 @@ def export_command(
         written = export_model(config, dataset)
     console.print(tables.export_table(written, model_path))
     folders = sorted({str(item.path.parent) for item in written})
-    console.print(f"wrote {len(written)} model(s), each with a .json sidecar, into {', '.join(folders)}", highlight=False)
+    console.print(f"wrote {len(written)} model(s), each with a .json sidecar, into {escape(', '.join(folders))}", highlight=False)
 
 
 ExportedModelOption = Annotated[
@@ -327,6 +328,27 @@ def camera(
         f"{summary.dropped} stale frames dropped{' (interrupted)' if summary.interrupted else ''}",
         highlight=False,
     )
+
+
+@app.command()
+def doctor(
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Also time this exported model for 2 seconds.", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+) -> None:
+    """Tell whether this machine can run cnnkit, and how well; exit 1 if something is broken."""
+    from toolkit.doctor import Status, diagnose, report_json
+
+    with console.status("checking"):
+        checks = diagnose(model)
+    if as_json:
+        print(report_json(checks))
+    else:
+        console.print(tables.doctor_table(checks))
+    failed = [check.name for check in checks if check.status is Status.FAIL]
+    if failed:
+        raise CnnkitError(f"{len(failed)} check(s) failed: {', '.join(failed)}")
 
 
 def _write_json(path: Path, data: object) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich import box
+from rich.markup import escape
 from rich.table import Column, Table
 
 if TYPE_CHECKING:  # the objects come from modules that import TensorFlow; the tables need only their fields
@@ -23,7 +24,7 @@ def size_text(size_bytes: int) -> str:
 def export_table(written: Sequence[ExportedModel], model_path: Path) -> Table:
     table = Table(Column("file", no_wrap=True), "format", "quantization", "size", title=f"Exported from {model_path}", box=box.SIMPLE_HEAD)
     for item in written:
-        table.add_row(item.path.name, item.variant.format.value, item.variant.quantization.value, size_text(item.size_bytes))
+        table.add_row(escape(item.path.name), item.variant.format.value, item.variant.quantization.value, size_text(item.size_bytes))
     return table
 
 
@@ -35,10 +36,10 @@ def verify_table(report: VerifyReport, model_path: Path) -> Table:
     )
     for check in report.models:
         if check.accuracy is None:
-            table.add_row(Path(check.path).name, "-", "-", "-", "-", "-", "-", "[red]FAIL[/]")
+            table.add_row(escape(Path(check.path).name), "-", "-", "-", "-", "-", "-", "[red]FAIL[/]")
             continue
         table.add_row(
-            Path(check.path).name,
+            escape(Path(check.path).name),
             check.backend,
             f"{check.accuracy:.2%}",
             f"{check.delta_pp:+.2f}",
@@ -61,7 +62,7 @@ def bench_table(report: BenchReport) -> Table:
     )
     for row in report.rows:
         table.add_row(
-            row.name, row.runner, size_text(row.size_bytes), f"{row.p50_us:,.1f}", f"{row.p95_us:,.1f}",
+            escape(row.name), row.runner, size_text(row.size_bytes), f"{row.p50_us:,.1f}", f"{row.p95_us:,.1f}",
             f"{row.batch1_images_per_s:,.0f}", f"{row.large_batch_images_per_s:,.0f}",
             f"{row.speedup_vs_keras_predict:,.0f}×", f"{row.speedup_vs_keras_call:,.1f}×",
         )
@@ -72,8 +73,18 @@ def predict_table(results: Sequence[dict]) -> Table:
     table = Table(Column("file", no_wrap=True), "number", "digits (confidence)", box=box.SIMPLE_HEAD)
     for result in results:
         if "error" in result:
-            table.add_row(result["file"], "[red]-[/]", f"[red]{result['error']}[/]")
+            table.add_row(escape(result["file"]), "[red]-[/]", f"[red]{escape(result['error'])}[/]")
         else:
             found = ", ".join(f"{d['name']} ({d['confidence']:.0%})" for d in result["digits"]) or "no digit"
-            table.add_row(result["file"], result["number"] or "-", found)
+            table.add_row(escape(result["file"]), result["number"] or "-", escape(found))
+    return table
+
+
+def doctor_table(checks: Sequence) -> Table:
+    colours = {"ok": "green", "warn": "yellow", "fail": "red"}
+    table = Table("check", "status", "detail", "what to do", box=box.SIMPLE_HEAD)
+    for check in checks:
+        colour = colours[check.status.value]
+        advice = f"[{colour}]{escape(check.advice)}[/]" if check.advice else ""
+        table.add_row(check.name, f"[{colour}]{check.status.value}[/]", escape(check.detail), advice)
     return table

@@ -1,0 +1,64 @@
+"""`cnnkit doctor` on this machine, and on a half-broken install faked with packages that fail to import."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from toolkit.doctor import Status, probe
+
+CNNKIT = Path(sys.executable).with_name("cnnkit")
+
+
+def test_probe_reports_exceptions_and_crashes_without_raising():
+    assert probe("print(6 * 7)").output == "42"
+    failed = probe("raise ImportError('libfoo.so: cannot open shared object file')")
+    assert not failed.ok and "cannot open shared object file" in failed.output
+    crashed = probe("import os; os.abort()")
+    assert not crashed.ok and crashed.output.startswith("crashed (signal")
+    hung = probe("import time; time.sleep(5)", timeout=0.5)
+    assert not hung.ok and hung.output == "timed out after 0.5 s"
+
+
+def _fake_package(root: Path, name: str, body: str) -> None:
+    package = root / name
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(body)
+    (package / "interpreter.py").write_text(body)
+
+
+def test_doctor_survives_a_half_broken_install(tmp_path):
+    fakes = tmp_path / "fakes"
+    _fake_package(fakes, "onnxruntime", "raise ImportError('libonnxruntime.so.1: cannot open shared object file')\n")
+    _fake_package(fakes, "ai_edge_litert", "import os\nos.abort()\n")
+    _fake_package(fakes, "cv2", "raise AttributeError('_ARRAY_API not found')\n")
+    _fake_package(fakes, "tensorflow", "raise RuntimeError('CUDA driver mismatch')\n")
+    completed = subprocess.run(
+        [str(CNNKIT), "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(fakes)},
+    )
+    assert completed.returncode == 1, completed.stderr
+    report = json.loads(completed.stdout)
+    checks = {check["name"]: check for check in report["checks"]}
+    assert report["status"] == "fail"
+    assert checks["python"]["status"] == "ok" and checks["numpy"]["status"] == "ok"
+    assert checks["onnxruntime"]["status"] == "fail" and "cannot open shared object" in checks["onnxruntime"]["detail"]
+    assert checks["LiteRT (ai-edge-litert)"]["status"] == "fail" and "crashed" in checks["LiteRT (ai-edge-litert)"]["detail"]
+    assert checks["OpenCV"]["status"] == "fail" and "_ARRAY_API" in checks["OpenCV"]["detail"]
+    assert checks["TensorFlow"]["status"] == "fail"
+    assert checks["runtime"]["status"] == "fail" and "cnnkit[runtime]" in checks["runtime"]["advice"]
+    assert "check(s) failed" in completed.stderr
+
+
+def test_doctor_times_a_model_on_a_healthy_install(small_run):
+    from toolkit.doctor import diagnose
+
+    _, folder = small_run
+    checks = {check.name: check for check in diagnose(folder / "model_int8.tflite", benchmark_seconds=0.3)}
+    assert checks["benchmark"].status is Status.OK and "µs per digit" in checks["benchmark"].detail
+    assert checks["LiteRT (ai-edge-litert)"].status is Status.OK
+    assert checks["onnxruntime"].status is Status.OK

@@ -1,0 +1,209 @@
+"""`cnnkit doctor`: can this machine run cnnkit, and how well?
+
+Every package is probed in a child process, so an import that raises, hangs or
+crashes outright (tflite-runtime on numpy 2 can) becomes one red line instead of
+taking the doctor down with it.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+PROBE_TIMEOUT_S = 60.0
+
+
+class Status(str, enum.Enum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report."""
+
+    name: str
+    status: Status
+    detail: str
+    advice: str = ""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a child process said about one import."""
+
+    ok: bool
+    output: str
+
+
+def probe(code: str, timeout: float = PROBE_TIMEOUT_S) -> Probe:
+    """Run ``code`` in a fresh interpreter; its last output line is the answer.
+
+    A non-zero exit, a signal, or a time-out is reported, never raised.
+    """
+    try:
+        completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return Probe(False, f"timed out after {timeout:g} s")
+    lines = (completed.stdout.strip() or completed.stderr.strip()).splitlines()
+    last = lines[-1] if lines else ""
+    if completed.returncode != 0:
+        if completed.returncode < 0:
+            return Probe(False, f"crashed (signal {-completed.returncode}) {last}".strip())
+        return Probe(False, last or f"exit code {completed.returncode}")
+    return Probe(True, last)
+
+
+def diagnose(model: Path | None = None, *, benchmark_seconds: float = 2.0) -> list[Check]:
+    """Run every check; never raises for a broken install."""
+    checks = [
+        Check("python", Status.OK if sys.version_info >= (3, 10) else Status.FAIL,
+              f"{platform.python_version()} on {platform.system()} {platform.machine()}",
+              "" if sys.version_info >= (3, 10) else "cnnkit needs Python 3.10 or newer"),
+        _numpy(),
+    ]
+    interpreters = [
+        _import_check("LiteRT (ai-edge-litert)", "ai_edge_litert.interpreter", "ai-edge-litert",
+                      "pip install 'cnnkit[runtime]'"),
+        _tflite_runtime(),
+        _import_check("onnxruntime", "onnxruntime", "onnxruntime", "only needed for .onnx models: pip install 'cnnkit[runtime]'",
+                      missing=Status.WARN),
+        _import_check("TensorFlow", "tensorflow", "tensorflow", "only needed to train and export: pip install 'cnnkit[train]'",
+                      missing=Status.WARN),
+    ]
+    checks += interpreters
+    usable = [
+        check.status is Status.OK and _version(package) is not None
+        for check, package in zip(interpreters[:3], ("ai-edge-litert", "tflite-runtime", "onnxruntime"), strict=True)
+    ]
+    if not any(usable):
+        checks.append(Check("runtime", Status.FAIL, "no interpreter can run .tflite or .onnx models",
+                            "pip install 'cnnkit[runtime]'"))
+    checks += [_opencv(), _picamera2(), _cameras()]
+    if model is not None:
+        checks.append(_benchmark(model, benchmark_seconds))
+    return checks
+
+
+def report_json(checks: list[Check]) -> str:
+    """The checks as JSON, worst status included."""
+    worst = max((c.status for c in checks), key=[Status.OK, Status.WARN, Status.FAIL].index)
+    return json.dumps({"status": worst.value, "checks": [asdict(c) | {"status": c.status.value} for c in checks]}, indent=2)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _numpy() -> Check:
+    result = probe("import numpy; print(numpy.__version__)")
+    if not result.ok:
+        return Check("numpy", Status.FAIL, result.output, "pip install numpy")
+    return Check("numpy", Status.OK, result.output)
+
+
+def _import_check(name: str, module: str, package: str, advice: str, *, missing: Status = Status.FAIL) -> Check:
+    if _version(package) is None:
+        return Check(name, missing, "not installed", advice)
+    result = probe(f"import {module}; print('imported')")
+    if not result.ok:
+        return Check(name, Status.FAIL, f"{package} {_version(package)} is installed but does not import: {result.output}",
+                     f"reinstall it: pip install --force-reinstall {package}")
+    return Check(name, Status.OK, f"{package} {_version(package)}")
+
+
+def _tflite_runtime() -> Check:
+    version = _version("tflite-runtime")
+    if version is None:
+        return Check("tflite-runtime", Status.OK, "not installed (not needed: LiteRT replaces it)")
+    numpy_version = _version("numpy") or "?"
+    if numpy_version.split(".")[0].isdigit() and int(numpy_version.split(".")[0]) >= 2:
+        return Check("tflite-runtime", Status.FAIL,
+                     f"tflite-runtime {version} is built for numpy 1 and crashes with numpy {numpy_version}",
+                     "use ai-edge-litert (pip install 'cnnkit[runtime]') or pip install 'numpy<2'")
+    return _import_check("tflite-runtime", "tflite_runtime.interpreter", "tflite-runtime", "pip install 'cnnkit[tflite-runtime]'")
+
+
+def _opencv() -> Check:
+    result = probe(
+        "import cv2, re; info = cv2.getBuildInformation();"
+        "gui = re.search(r'GUI:\\s*(\\S+)', info); print(cv2.__version__, gui.group(1) if gui else 'unknown')"
+    )
+    if not result.ok:
+        installed = _version("opencv-python") or _version("opencv-python-headless")
+        detail = "not installed" if installed is None else f"installed but does not import: {result.output}"
+        return Check("OpenCV", Status.FAIL, detail, "needed for photos and the camera: pip install 'cnnkit[camera]'")
+    version, _, gui = result.output.partition(" ")
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if gui.upper() == "NONE":
+        return Check("OpenCV", Status.WARN, f"{version}, built without a GUI (headless)",
+                     "use --headless or --serve, or install opencv-python for a window")
+    if not has_display:
+        return Check("OpenCV", Status.WARN, f"{version} ({gui}), but no display is set",
+                     "use --headless or --serve, or run from the desktop")
+    return Check("OpenCV", Status.OK, f"{version} ({gui}), display available")
+
+
+def _picamera2() -> Check:
+    result = probe("from picamera2 import Picamera2; print(len(Picamera2.global_camera_info()))", timeout=30)
+    if not result.ok:
+        if "No module named" in result.output:
+            return Check("picamera2", Status.WARN, "not importable (only needed for the Raspberry Pi camera)",
+                         "on Raspberry Pi OS: sudo apt install python3-picamera2, venv with --system-site-packages")
+        return Check("picamera2", Status.FAIL, f"does not work: {result.output}", "check the camera cable and libcamera")
+    count = int(result.output) if result.output.isdigit() else 0
+    if count == 0:
+        return Check("picamera2", Status.WARN, "imports, but finds no camera", "check the ribbon cable; run rpicam-hello")
+    return Check("picamera2", Status.OK, f"{count} camera(s) found")
+
+
+def _cameras() -> Check:
+    devices = sorted(str(p) for p in Path("/dev").glob("video*")) if Path("/dev").exists() else []
+    indices = [int(d.removeprefix("/dev/video")) for d in devices if d.removeprefix("/dev/video").isdigit()][:4]
+    if not indices:
+        return Check("cameras", Status.WARN, "no /dev/video* device", "plug in a webcam, or use a video file as --source")
+    code = (
+        "import cv2\nopened = []\n"
+        f"for index in {indices}:\n"
+        "    capture = cv2.VideoCapture(index)\n"
+        "    if capture.isOpened() and capture.read()[0]:\n        opened.append(index)\n"
+        "    capture.release()\n"
+        "print(' '.join(map(str, opened)) or 'none')"
+    )
+    result = probe(code, timeout=30)
+    if not result.ok or result.output == "none":
+        return Check("cameras", Status.WARN, f"{', '.join(devices)} present, none delivers frames",
+                     "is another program using the camera?")
+    return Check("cameras", Status.OK, f"OpenCV reads camera(s) {result.output.replace(' ', ', ')}")
+
+
+def _benchmark(model: Path, seconds: float) -> Check:
+    code = (
+        "import time, numpy as np\nfrom runtime import load_model\n"
+        f"model = load_model({str(model)!r}, num_threads=1)\n"
+        "digit = np.zeros((1, 28, 28), np.uint8)\n"
+        "for _ in range(50): model.predict(digit)\n"
+        "calls, started = 0, time.perf_counter()\n"
+        f"while time.perf_counter() - started < {seconds}:\n"
+        "    model.predict(digit); calls += 1\n"
+        "print(f'{(time.perf_counter() - started) / calls * 1e6:.1f} {model.backend_name}')"
+    )
+    result = probe(code, timeout=seconds + PROBE_TIMEOUT_S)
+    if not result.ok:
+        return Check("benchmark", Status.FAIL, f"{model.name} does not run: {result.output}")
+    micros, _, backend = result.output.partition(" ")
+    fast = float(micros) < 1000
+    return Check("benchmark", Status.OK if fast else Status.WARN,
+                 f"{model.name}: {float(micros):,.1f} µs per digit on 1 thread ({backend})",
+                 "" if fast else "slow for live use: try the int8 .tflite model")
