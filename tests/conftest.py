@@ -1,8 +1,12 @@
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from toolkit.runs import MODEL_FILE
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -60,3 +64,40 @@ def small_run(tmp_path_factory: pytest.TempPathFactory):
         dataset,
     )
     return dataset, folder
+
+
+CNNKIT = Path(sys.executable).with_name("cnnkit")
+
+
+@pytest.fixture(scope="session")
+def trained_run(mnist_dir, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("e2e") / "run"
+    completed = subprocess.run(
+        [str(CNNKIT), "train", "--data", str(mnist_dir), "--out", str(out), "--seed", "0"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "test accuracy" in completed.stdout.splitlines()[-1]
+    return out
+
+
+@pytest.fixture(scope="session")
+def verify_report(trained_run, mnist_dir) -> dict:
+    exported = subprocess.run(
+        [str(CNNKIT), "export", "--model", str(trained_run / MODEL_FILE), "--format", "all", "--data", str(mnist_dir)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    report_path = trained_run / "verify.json"
+    verified = subprocess.run(
+        [str(CNNKIT), "verify", "--model", str(trained_run / MODEL_FILE), "--data", str(mnist_dir), "--json", str(report_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert verified.returncode == 0, verified.stdout[-3000:] + verified.stderr[-3000:]
+    return json.loads(report_path.read_text())

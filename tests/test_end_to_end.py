@@ -15,20 +15,6 @@ from toolkit.train import METRICS_FILE, MODEL_FILE, PICTURES  # noqa: E402
 CNNKIT = Path(sys.executable).with_name("cnnkit")
 
 
-@pytest.fixture(scope="module")
-def trained_run(mnist_dir, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("e2e") / "run"
-    completed = subprocess.run(
-        [str(CNNKIT), "train", "--data", str(mnist_dir), "--out", str(out), "--seed", "0"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    assert "test accuracy" in completed.stdout.splitlines()[-1]
-    return out
-
-
 @pytest.mark.slow
 def test_default_recipe_reaches_99_percent_on_real_mnist(trained_run):
     metrics = json.loads((trained_run / METRICS_FILE).read_text())
@@ -57,26 +43,6 @@ def test_every_artifact_exists_and_loads(trained_run, mnist_dir):
         pixels = matplotlib.image.imread(trained_run / picture)
         assert pixels.shape[0] > 200 and pixels.shape[1] > 200, picture
         assert pixels.std() > 0.05, f"{picture} looks blank"
-
-
-@pytest.fixture(scope="module")
-def verify_report(trained_run, mnist_dir) -> dict:
-    exported = subprocess.run(
-        [str(CNNKIT), "export", "--model", str(trained_run / MODEL_FILE), "--format", "all", "--data", str(mnist_dir)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert exported.returncode == 0, exported.stderr[-3000:]
-    report_path = trained_run / "verify.json"
-    verified = subprocess.run(
-        [str(CNNKIT), "verify", "--model", str(trained_run / MODEL_FILE), "--data", str(mnist_dir), "--json", str(report_path)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert verified.returncode == 0, verified.stdout[-3000:] + verified.stderr[-3000:]
-    return json.loads(report_path.read_text())
 
 
 @pytest.mark.slow
