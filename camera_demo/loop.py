@@ -19,6 +19,7 @@ from camera_demo.overlay import FrameResult, draw_overlay
 from camera_demo.server import LiveView, parse_address
 from camera_demo.smoothing import ReadingSmoother
 from camera_demo.sources import open_source
+from camera_demo.window import window_unavailable_reason
 from runtime import load_model, opencv
 from runtime.reader import read_digits
 
@@ -99,9 +100,11 @@ def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None
             view or a benchmark); it runs on the loop's thread, so it must be quick.
 
     Raises:
-        CameraError, RuntimeModelError: The source or the model cannot be opened.
+        CameraError, RuntimeModelError: The source, the model or the window cannot be opened.
     """
     cv2 = opencv.cv2()
+    if not config.headless and (reason := window_unavailable_reason(cv2)):
+        raise CameraError(f"cannot open a window: {reason}; add --headless (and --serve HOST:PORT to watch in a browser)")
     model = load_model(config.model, num_threads=config.threads)
     source = open_source(config.source, width=config.width, height=config.height)
     with ExitStack() as cleanup:

@@ -1,12 +1,18 @@
-"""An emulated Raspberry Pi OS (Bookworm, arm64) Python, for running cnnkit's runtime as a Pi would.
+"""An emulated Raspberry Pi OS (Bookworm, arm64) Python, for running cnnkit as a Pi would.
 
 Built from Debian bookworm's arm64 ``python3.11`` packages (``apt-get download`` +
-``dpkg -x``) and the runtime's aarch64 wheels (``pip install --target --platform``),
-never TensorFlow. Run with ``qemu-aarch64-static -cpu cortex-a72`` inside a private
-mount namespace where a Raspberry-Pi-4-like ``/proc/cpuinfo`` and CPU tree are
-bind-mounted: the CPU-detection code inside LiteRT's XNNPACK and onnxruntime crashes
-on the x86 host's files. Everything is cached between runs (``$CNNKIT_PI_CACHE``,
-else ``~/.cache/cnnkit/pi-bookworm-arm64``).
+``dpkg -x``) and the aarch64 wheels of exactly what ``pip install 'cnnkit[pi]'`` asks
+for (read from pyproject.toml), plus onnxruntime for the ``.onnx`` check; never
+TensorFlow. cnnkit itself is installed from a wheel built from this checkout, so
+the packaging is tested too. Run with ``qemu-aarch64-static -cpu cortex-a72`` inside
+a private mount namespace where a Raspberry-Pi-4-like ``/proc/cpuinfo`` and CPU tree
+are bind-mounted: the CPU-detection code inside LiteRT's XNNPACK and onnxruntime
+crashes on the x86 host's files.
+
+The ``pi-desktop`` profile's OpenCV (with a Qt window) is fetched beside it, with
+the X11 and OpenGL libraries of Raspberry Pi OS's desktop in their own folder, so a
+test can import it with and without them. Everything but cnnkit's own wheel is
+cached between runs (``$CNNKIT_PI_CACHE``, else ``~/.cache/cnnkit/pi-bookworm-arm64``).
 """
 
 from __future__ import annotations
@@ -16,16 +22,24 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
+PROJECT = Path(__file__).resolve().parent.parent
+
+# Raspberry Pi OS Lite: the interpreter and what it links against.
 DEBS = (
     "python3.11-minimal libpython3.11-minimal libpython3.11-stdlib libc6 libexpat1 zlib1g libssl3 libffi8 "
     "libbz2-1.0 liblzma5 libsqlite3-0 libuuid1 libgcc-s1 libstdc++6 libncursesw6 libtinfo6 libreadline8 libcrypt1 "
     "libnsl2 libtirpc3 libdb5.3 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libcom-err2 libkeyutils1 "
     "libgomp1"
 ).split()
-# What `cnnkit[pi]` and the CLI need, with the headless OpenCV build (a Pi desktop would use opencv-python).
-WHEELS = ("numpy>=1.24", "ai-edge-litert>=2.3", "onnxruntime>=1.32", "opencv-python-headless>=4.8", "typer>=0.12")
+# What the desktop image adds that opencv-python's Qt build links against (X11, OpenGL, GLib).
+DESKTOP_DEBS = (
+    "libgl1 libglvnd0 libglx0 libx11-6 libxcb1 libxau6 libxdmcp6 libbsd0 libmd0 libice6 libsm6 libxext6 "
+    "libglib2.0-0 libmount1 libselinux1 libpcre2-8-0 libblkid1"
+).split()
 # Bookworm has glibc 2.36: every manylinux tag up to it fits (pip does not infer older tags from newer ones).
 PLATFORMS = ["manylinux2014_aarch64"] + [f"manylinux_2_{minor}_aarch64" for minor in range(17, 37)]
 
@@ -38,6 +52,26 @@ _CPUINFO = "".join(
 
 class Unavailable(Exception):
     """This machine cannot emulate a Pi; the message says why."""
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What the Pi profiles install, as pyproject.toml states it."""
+
+    pi: tuple[str, ...]  # the base dependencies and the `pi` extra
+    onnx: tuple[str, ...]  # onnxruntime, for checking .onnx models too (the `camera` profile has it)
+    desktop_opencv: tuple[str, ...]  # the OpenCV of the `pi-desktop` extra
+
+
+def requirements() -> Requirements:
+    """Read the Pi profiles from pyproject.toml, so the test follows the extras."""
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    return Requirements(
+        pi=tuple(project["dependencies"] + extras["pi"]),
+        onnx=tuple(r for r in extras["runtime"] if r.startswith("onnxruntime")),
+        desktop_opencv=tuple(r for r in extras["pi-desktop"] if r.startswith("opencv")),
+    )
 
 
 def cache_dir() -> Path:
@@ -62,29 +96,117 @@ def build() -> Path:
     check_host()
     root = cache_dir()
     stamp = root / "stamp"
-    wanted = hashlib.sha256(repr((DEBS, WHEELS, PLATFORMS, _CPUINFO)).encode()).hexdigest()
+    wanted = hashlib.sha256(repr((DEBS, DESKTOP_DEBS, requirements(), PLATFORMS, _CPUINFO)).encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         return root
     shutil.rmtree(root, ignore_errors=True)
-    debs, sysroot, site = root / "debs", root / "sysroot", root / "site"
+    _unpack_debs(DEBS, root / "debs", root / "sysroot")
+    _unpack_debs(DESKTOP_DEBS, root / "desktop-debs", root / "desktop")
+    wanted_wheels = requirements()
+    _install_wheels([*wanted_wheels.pi, *wanted_wheels.onnx], root / "site")
+    _install_wheels([*wanted_wheels.desktop_opencv, "--no-deps"], root / "site-desktop")
+    _write_fake_cpu(root / "fake")
+    # What a venv's python is on a Pi: a path that runs the interpreter, so sys.executable can start
+    # child interpreters (cnnkit doctor probes in them). The host's shell runs it; qemu runs Python.
+    wrapper = root / "sysroot" / "usr" / "bin" / "pi-python"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'exec qemu-aarch64-static -cpu cortex-a72 -L {root / "sysroot"} -0 {wrapper} '
+        f'{root / "sysroot" / "usr/bin/python3.11"} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    stamp.write_text(wanted)
+    return root
+
+
+def install_project(target: Path) -> Path:
+    """Build cnnkit's wheel from this checkout and install it (no dependencies) into ``target``."""
+    wheels = target.parent / "cnnkit-wheel"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(PROJECT)],
+        capture_output=True,
+        text=True,
+    )
+    if built.returncode != 0:
+        raise AssertionError(f"cnnkit's wheel does not build: {built.stderr[-2000:]}")
+    (wheel,) = wheels.glob("cnnkit-*.whl")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
+def run_python(
+    root: Path,
+    args: list[str],
+    *,
+    project: Path,
+    desktop_opencv: bool = False,
+    desktop_libraries: bool = False,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess:
+    """Run the emulated Pi's Python with ``args``.
+
+    Args:
+        root: What :func:`build` returned.
+        args: Arguments of ``python3``.
+        project: Where cnnkit is installed (see :func:`install_project`).
+        desktop_opencv: Import the ``pi-desktop`` OpenCV (Qt window) instead of the headless one.
+        desktop_libraries: Add the desktop image's X11/OpenGL libraries (Raspberry Pi OS Lite has none).
+        timeout: Seconds before the run is stopped.
+    """
+    script = (
+        f"mount --bind {root / 'fake' / 'cpuinfo'} /proc/cpuinfo && "
+        f"mount --bind {root / 'fake' / 'cpu'} /sys/devices/system/cpu && "
+        f'exec {root / "sysroot" / "usr/bin/pi-python"} "$@"'
+    )
+    path = [project, root / "site"]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/root"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",
+    }
+    if desktop_opencv:
+        path.insert(1, root / "site-desktop")
+    if desktop_libraries:
+        env["LD_LIBRARY_PATH"] = f"{root / 'desktop' / 'usr/lib/aarch64-linux-gnu'}:{root / 'desktop' / 'lib/aarch64-linux-gnu'}"
+    env["PYTHONPATH"] = ":".join(map(str, path))
+    return subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "pi-python", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def _unpack_debs(names: list[str], debs: Path, into: Path) -> None:
     debs.mkdir(parents=True)
     download = subprocess.run(
-        ["apt-get", "download", "-qq", *(f"{name}:arm64" for name in DEBS)], cwd=debs, capture_output=True, text=True
+        ["apt-get", "download", "-qq", *(f"{name}:arm64" for name in names)], cwd=debs, capture_output=True, text=True
     )
     if download.returncode != 0:
         raise Unavailable(f"apt-get download failed: {download.stderr.strip().splitlines()[-1:]}")
     for deb in debs.glob("*.deb"):
-        subprocess.run(["dpkg", "-x", str(deb), str(sysroot)], check=True)
+        subprocess.run(["dpkg", "-x", str(deb), str(into)], check=True)
+
+
+def _install_wheels(wanted: list[str], target: Path) -> None:
     platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
     pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--target", str(site), *platforms, "--only-binary=:all:",
-         "--python-version", "3.11", "--implementation", "cp", *WHEELS],
+        [sys.executable, "-m", "pip", "install", "-q", "--target", str(target), *platforms, "--only-binary=:all:",
+         "--python-version", "3.11", "--implementation", "cp", *wanted],
         capture_output=True,
         text=True,
     )
     if pip.returncode != 0:
         raise Unavailable(f"aarch64 wheels could not be fetched: {pip.stderr.strip().splitlines()[-1:]}")
-    fake = root / "fake"
+
+
+def _write_fake_cpu(fake: Path) -> None:
     (fake / "cpu").mkdir(parents=True)
     (fake / "cpuinfo").write_text(_CPUINFO)
     for name in ("possible", "present", "online"):
@@ -101,28 +223,3 @@ def build() -> Path:
         (frequency / "cpuinfo_max_freq").write_text("1800000\n")
         (frequency / "cpuinfo_min_freq").write_text("600000\n")
         (fake / "cpu" / f"cpu{cpu}" / "online").write_text("1\n")
-    stamp.write_text(wanted)
-    return root
-
-
-def run_python(root: Path, args: list[str], *, project: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run the emulated Pi's python3.11 with ``args``, cnnkit's source and the aarch64 wheels on its path."""
-    script = (
-        f"mount --bind {root / 'fake' / 'cpuinfo'} /proc/cpuinfo && "
-        f"mount --bind {root / 'fake' / 'cpu'} /sys/devices/system/cpu && "
-        f'exec qemu-aarch64-static -cpu cortex-a72 -L {root / "sysroot"} {root / "sysroot" / "usr/bin/python3.11"} "$@"'
-    )
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/root"),
-        "PYTHONPATH": f"{root / 'site'}:{project}",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1",
-    }
-    return subprocess.run(
-        ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "pi-python", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )

@@ -62,3 +62,32 @@ def test_doctor_times_a_model_on_a_healthy_install(small_run):
     assert checks["benchmark"].status is Status.OK and "µs per digit" in checks["benchmark"].detail
     assert checks["LiteRT (ai-edge-litert)"].status is Status.OK
     assert checks["onnxruntime"].status is Status.OK
+
+
+def _doctor_json(fakes: Path) -> dict:
+    completed = subprocess.run(
+        [str(CNNKIT), "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(fakes)},
+    )
+    return {check["name"]: check for check in json.loads(completed.stdout)["checks"]}
+
+
+def test_doctor_sends_a_pi_without_a_desktop_to_the_headless_opencv(tmp_path):
+    _fake_package(tmp_path, "cv2", "raise ImportError('libGL.so.1: cannot open shared object file: No such file or directory')\n")
+    opencv = _doctor_json(tmp_path)["OpenCV"]
+    assert opencv["status"] == "fail" and "libGL.so.1" in opencv["detail"]
+    assert "pip install 'cnnkit[pi]'" in opencv["advice"] and "sudo apt install libgl1" in opencv["advice"]
+
+
+def test_doctor_warns_of_two_opencv_builds_sharing_cv2(tmp_path):
+    _fake_package(tmp_path, "cv2", "__version__ = '4.9.0'\ndef getBuildInformation():\n    return '  GUI:  NONE\\n'\n")
+    # The real environment has opencv-python; a second build's metadata beside it is the classic mix-up.
+    dist_info = tmp_path / "opencv_python_headless-4.9.0.80.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: opencv-python-headless\nVersion: 4.9.0.80\n")
+    opencv = _doctor_json(tmp_path)["OpenCV"]
+    assert opencv["status"] == "warn" and "opencv-python and opencv-python-headless are both installed" in opencv["detail"]
+    assert opencv["advice"].startswith("keep one: pip uninstall -y opencv-python opencv-python-headless")

@@ -10,14 +10,18 @@ from __future__ import annotations
 import enum
 import importlib.metadata
 import json
-import os
 import platform
+import re
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 PROBE_TIMEOUT_S = 60.0
+# A library of a desktop image that OpenCV's Qt build links and an image without a desktop lacks.
+_DESKTOP_LIBRARY = re.compile(r"lib(GL|X11|Xext|xcb|SM|ICE|glib-2\.0|gthread-2\.0)\S*\.so")
+# The PyPI builds of OpenCV; each installs the same cv2 folder, so two of them overwrite each other.
+_OPENCV_PACKAGES = ("opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless")
 
 
 class Status(str, enum.Enum):
@@ -47,12 +51,15 @@ class Probe:
 def probe(code: str, timeout: float = PROBE_TIMEOUT_S) -> Probe:
     """Run ``code`` in a fresh interpreter; its last output line is the answer.
 
-    A non-zero exit, a signal, or a time-out is reported, never raised.
+    A non-zero exit, a signal, a time-out, or an interpreter that cannot be started
+    is reported, never raised.
     """
     try:
         completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return Probe(False, f"timed out after {timeout:g} s")
+    except OSError as exc:
+        return Probe(False, f"cannot start {sys.executable}: {exc.strerror or exc}")
     lines = (completed.stdout.strip() or completed.stderr.strip()).splitlines()
     last = lines[-1] if lines else ""
     if completed.returncode != 0:
@@ -70,14 +77,16 @@ def diagnose(model: Path | None = None, *, benchmark_seconds: float = 2.0) -> li
               "" if sys.version_info >= (3, 10) else "cnnkit needs Python 3.10 or newer"),
         _numpy(),
     ]
+    # Missing LiteRT is yellow (tflite-runtime or onnxruntime may stand in; the "runtime" line turns red when
+    # nothing can); onnxruntime and TensorFlow are optional, so a Pi without them is all green.
     interpreters = [
         _import_check("LiteRT (ai-edge-litert)", "ai_edge_litert.interpreter", "ai-edge-litert",
-                      "pip install 'cnnkit[runtime]'"),
+                      "runs .tflite models: pip install 'cnnkit[runtime]'", missing=Status.WARN),
         _tflite_runtime(),
         _import_check("onnxruntime", "onnxruntime", "onnxruntime", "only needed for .onnx models: pip install 'cnnkit[runtime]'",
-                      missing=Status.WARN),
+                      missing=Status.OK),
         _import_check("TensorFlow", "tensorflow", "tensorflow", "only needed to train and export: pip install 'cnnkit[train]'",
-                      missing=Status.WARN),
+                      missing=Status.OK),
     ]
     checks += interpreters
     usable = [
@@ -113,7 +122,7 @@ def _numpy() -> Check:
     return Check("numpy", Status.OK, result.output)
 
 
-def _import_check(name: str, module: str, package: str, advice: str, *, missing: Status = Status.FAIL) -> Check:
+def _import_check(name: str, module: str, package: str, advice: str, *, missing: Status) -> Check:
     if _version(package) is None:
         return Check(name, missing, "not installed", advice)
     result = probe(f"import {module}; print('imported')")
@@ -132,27 +141,32 @@ def _tflite_runtime() -> Check:
         return Check("tflite-runtime", Status.FAIL,
                      f"tflite-runtime {version} is built for numpy 1 and crashes with numpy {numpy_version}",
                      "use ai-edge-litert (pip install 'cnnkit[runtime]') or pip install 'numpy<2'")
-    return _import_check("tflite-runtime", "tflite_runtime.interpreter", "tflite-runtime", "pip install 'cnnkit[tflite-runtime]'")
+    return _import_check("tflite-runtime", "tflite_runtime.interpreter", "tflite-runtime", "pip install 'cnnkit[tflite-runtime]'",
+                         missing=Status.OK)
 
 
 def _opencv() -> Check:
     result = probe(
-        "import cv2, re; info = cv2.getBuildInformation();"
-        "gui = re.search(r'GUI:\\s*(\\S+)', info); print(cv2.__version__, gui.group(1) if gui else 'unknown')"
+        "import cv2\nfrom camera_demo.window import gui_backend, window_unavailable_reason\n"
+        "print(cv2.__version__, gui_backend(cv2), window_unavailable_reason(cv2) or '')"
     )
+    builds = [package for package in _OPENCV_PACKAGES if _version(package) is not None]
     if not result.ok:
-        installed = _version("opencv-python") or _version("opencv-python-headless")
-        detail = "not installed" if installed is None else f"installed but does not import: {result.output}"
-        return Check("OpenCV", Status.FAIL, detail, "needed for photos and the camera: pip install 'cnnkit[camera]'")
-    version, _, gui = result.output.partition(" ")
-    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if gui.upper() == "NONE":
-        return Check("OpenCV", Status.WARN, f"{version}, built without a GUI (headless)",
-                     "use --headless or --serve, or install opencv-python for a window")
-    if not has_display:
-        return Check("OpenCV", Status.WARN, f"{version} ({gui}), but no display is set",
-                     "use --headless or --serve, or run from the desktop")
-    return Check("OpenCV", Status.OK, f"{version} ({gui}), display available")
+        if not builds:
+            return Check("OpenCV", Status.FAIL, "not installed", "needed for photos and the camera: pip install 'cnnkit[camera]'")
+        advice = f"reinstall it: pip install --force-reinstall {builds[0]}"
+        if _DESKTOP_LIBRARY.search(result.output):
+            # opencv-python's window support links the desktop's X11/OpenGL libraries (Raspberry Pi OS Lite has none).
+            advice = "use the headless build (pip install 'cnnkit[pi]'), or sudo apt install libgl1 libglib2.0-0 libsm6 libxext6"
+        return Check("OpenCV", Status.FAIL, f"installed but does not import: {result.output}", advice)
+    version, gui, reason = (result.output.split(" ", 2) + [""])[:3]
+    if len(builds) > 1:
+        return Check("OpenCV", Status.WARN, f"{version}, but {' and '.join(builds)} are both installed and share cv2",
+                     f"keep one: pip uninstall -y {' '.join(builds)}, then install one of them again")
+    if reason:
+        return Check("OpenCV", Status.WARN, f"{version} ({gui}); no window: {reason}",
+                     "use --headless, with --serve HOST:PORT to watch in a browser")
+    return Check("OpenCV", Status.OK, f"{version} ({gui}), can open a window")
 
 
 def _picamera2() -> Check:
