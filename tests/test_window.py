@@ -4,7 +4,6 @@ import subprocess
 import sys
 import types
 
-
 from camera_demo.window import gui_backend, window_unavailable_reason
 
 
