@@ -21,11 +21,33 @@ def test_probe_reports_exceptions_and_crashes_without_raising():
     assert not hung.ok and hung.output == "timed out after 0.5 s"
 
 
+def test_probe_reports_an_interpreter_that_cannot_start(monkeypatch, tmp_path):
+    # As when a venv's python points at a removed interpreter, or an emulated one cannot be executed.
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python3"))
+    unstartable = probe("print(1)")
+    assert not unstartable.ok and unstartable.output.startswith(f"cannot start {tmp_path / 'python3'}:")
+
+
 def _fake_package(root: Path, name: str, body: str) -> None:
     package = root / name
     package.mkdir(parents=True)
     (package / "__init__.py").write_text(body)
     (package / "interpreter.py").write_text(body)
+
+
+def _run_doctor(fakes: Path) -> subprocess.CompletedProcess:
+    """`cnnkit doctor --json` with the packages in ``fakes`` in front of the real ones."""
+    return subprocess.run(
+        [str(CNNKIT), "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(fakes)},
+    )
+
+
+def _checks(completed: subprocess.CompletedProcess) -> dict:
+    return {check["name"]: check for check in json.loads(completed.stdout)["checks"]}
 
 
 def test_doctor_survives_a_half_broken_install(tmp_path):
@@ -34,16 +56,10 @@ def test_doctor_survives_a_half_broken_install(tmp_path):
     _fake_package(fakes, "ai_edge_litert", "import os\nos.abort()\n")
     _fake_package(fakes, "cv2", "raise AttributeError('_ARRAY_API not found')\n")
     _fake_package(fakes, "tensorflow", "raise RuntimeError('CUDA driver mismatch')\n")
-    completed = subprocess.run(
-        [str(CNNKIT), "doctor", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(fakes)},
-    )
+    completed = _run_doctor(fakes)
     assert completed.returncode == 1, completed.stderr
     report = json.loads(completed.stdout)
-    checks = {check["name"]: check for check in report["checks"]}
+    checks = _checks(completed)
     assert report["status"] == "fail"
     assert checks["python"]["status"] == "ok" and checks["numpy"]["status"] == "ok"
     assert checks["onnxruntime"]["status"] == "fail" and "cannot open shared object" in checks["onnxruntime"]["detail"]
@@ -64,20 +80,9 @@ def test_doctor_times_a_model_on_a_healthy_install(small_run):
     assert checks["onnxruntime"].status is Status.OK
 
 
-def _doctor_json(fakes: Path) -> dict:
-    completed = subprocess.run(
-        [str(CNNKIT), "doctor", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(fakes)},
-    )
-    return {check["name"]: check for check in json.loads(completed.stdout)["checks"]}
-
-
 def test_doctor_sends_a_pi_without_a_desktop_to_the_headless_opencv(tmp_path):
     _fake_package(tmp_path, "cv2", "raise ImportError('libGL.so.1: cannot open shared object file: No such file or directory')\n")
-    opencv = _doctor_json(tmp_path)["OpenCV"]
+    opencv = _checks(_run_doctor(tmp_path))["OpenCV"]
     assert opencv["status"] == "fail" and "libGL.so.1" in opencv["detail"]
     assert "pip install 'cnnkit[pi]'" in opencv["advice"] and "sudo apt install libgl1" in opencv["advice"]
 
@@ -88,6 +93,6 @@ def test_doctor_warns_of_two_opencv_builds_sharing_cv2(tmp_path):
     dist_info = tmp_path / "opencv_python_headless-4.9.0.80.dist-info"
     dist_info.mkdir()
     (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: opencv-python-headless\nVersion: 4.9.0.80\n")
-    opencv = _doctor_json(tmp_path)["OpenCV"]
+    opencv = _checks(_run_doctor(tmp_path))["OpenCV"]
     assert opencv["status"] == "warn" and "opencv-python and opencv-python-headless are both installed" in opencv["detail"]
     assert opencv["advice"].startswith("keep one: pip uninstall -y opencv-python opencv-python-headless")
