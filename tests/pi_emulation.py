@@ -9,6 +9,10 @@ a private mount namespace where a Raspberry-Pi-4-like ``/proc/cpuinfo`` and CPU 
 are bind-mounted: the CPU-detection code inside LiteRT's XNNPACK and onnxruntime
 crashes on the x86 host's files.
 
+Raspberry Pi OS's apt ``python3-simplejpeg`` (which picamera2 imports) is stood in for
+by simplejpeg 1.7.2, built like it for numpy 1, in a folder that plays the system
+site-packages a ``--system-site-packages`` venv sees after its own.
+
 The ``pi-desktop`` profile's OpenCV (with a Qt window) is fetched beside it, with
 the X11 and OpenGL libraries of Raspberry Pi OS's desktop in their own folder, so a
 test can import it with and without them. Everything but cnnkit's own wheel is
@@ -40,6 +44,8 @@ DESKTOP_DEBS = (
     "libgl1 libglvnd0 libglx0 libx11-6 libxcb1 libxau6 libxdmcp6 libbsd0 libmd0 libice6 libsm6 libxext6 "
     "libglib2.0-0 libmount1 libselinux1 libpcre2-8-0 libblkid1"
 ).split()
+# Built for numpy 1, as the apt python3-simplejpeg of Raspberry Pi OS Bookworm is (numpy 1.24).
+SYSTEM_SIMPLEJPEG = "simplejpeg==1.7.2"
 # Bookworm has glibc 2.36: every manylinux tag up to it fits (pip does not infer older tags from newer ones).
 PLATFORMS = ["manylinux2014_aarch64"] + [f"manylinux_2_{minor}_aarch64" for minor in range(17, 37)]
 
@@ -96,7 +102,7 @@ def build() -> Path:
     check_host()
     root = cache_dir()
     stamp = root / "stamp"
-    wanted = hashlib.sha256(repr((DEBS, DESKTOP_DEBS, requirements(), PLATFORMS, _CPUINFO)).encode()).hexdigest()
+    wanted = hashlib.sha256(repr((DEBS, DESKTOP_DEBS, requirements(), SYSTEM_SIMPLEJPEG, PLATFORMS, _CPUINFO)).encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         return root
     shutil.rmtree(root, ignore_errors=True)
@@ -105,6 +111,7 @@ def build() -> Path:
     wanted_wheels = requirements()
     _install_wheels([*wanted_wheels.pi, *wanted_wheels.onnx], root / "site")
     _install_wheels([*wanted_wheels.desktop_opencv, "--no-deps"], root / "site-desktop")
+    _install_wheels([SYSTEM_SIMPLEJPEG, "--no-deps"], root / "system-site")
     _write_fake_cpu(root / "fake")
     # What a venv's python is on a Pi: a path that runs the interpreter, so sys.executable can start
     # child interpreters (cnnkit doctor probes in them). The host's shell runs it; qemu runs Python.
@@ -145,6 +152,7 @@ def run_python(
     project: Path,
     desktop_opencv: bool = False,
     desktop_libraries: bool = False,
+    system_packages: Path | None = None,
     timeout: float = 600,
 ) -> subprocess.CompletedProcess:
     """Run the emulated Pi's Python with ``args``.
@@ -155,6 +163,8 @@ def run_python(
         project: Where cnnkit is installed (see :func:`install_project`).
         desktop_opencv: Import the ``pi-desktop`` OpenCV (Qt window) instead of the headless one.
         desktop_libraries: Add the desktop image's X11/OpenGL libraries (Raspberry Pi OS Lite has none).
+        system_packages: A folder that plays the system site-packages (after the venv's, as
+            ``--system-site-packages`` orders them); the stand-in simplejpeg is added to it.
         timeout: Seconds before the run is stopped.
     """
     script = (
@@ -173,6 +183,8 @@ def run_python(
         path.insert(1, root / "site-desktop")
     if desktop_libraries:
         env["LD_LIBRARY_PATH"] = f"{root / 'desktop' / 'usr/lib/aarch64-linux-gnu'}:{root / 'desktop' / 'lib/aarch64-linux-gnu'}"
+    if system_packages is not None:
+        path += [system_packages, root / "system-site"]
     env["PYTHONPATH"] = ":".join(map(str, path))
     return subprocess.run(
         ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "pi-python", *args],

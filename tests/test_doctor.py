@@ -80,11 +80,17 @@ def test_doctor_times_a_model_on_a_healthy_install(small_run):
     assert checks["onnxruntime"].status is Status.OK
 
 
-def test_doctor_sends_a_pi_without_a_desktop_to_the_headless_opencv(tmp_path):
+def test_doctor_names_the_fix_for_the_raspberry_pi_install_traps(tmp_path):
+    # opencv-python on Raspberry Pi OS Lite, and the apt simplejpeg (numpy 1) under picamera2 beside a venv's numpy 2.
     _fake_package(tmp_path, "cv2", "raise ImportError('libGL.so.1: cannot open shared object file: No such file or directory')\n")
-    opencv = _checks(_run_doctor(tmp_path))["OpenCV"]
+    _fake_package(tmp_path, "picamera2", "raise ValueError('numpy.dtype size changed, may indicate binary incompatibility. "
+                  "Expected 96 from C header, got 88 from PyObject')\n")
+    checks = _checks(_run_doctor(tmp_path))
+    opencv, picamera2 = checks["OpenCV"], checks["picamera2"]
     assert opencv["status"] == "fail" and "libGL.so.1" in opencv["detail"]
     assert "pip install 'cnnkit[pi]'" in opencv["advice"] and "sudo apt install libgl1" in opencv["advice"]
+    assert picamera2["status"] == "fail" and "numpy.dtype size changed" in picamera2["detail"]
+    assert picamera2["advice"].startswith("pip install 'simplejpeg>=1.8'")
 
 
 def test_doctor_warns_of_two_opencv_builds_sharing_cv2(tmp_path):

@@ -20,6 +20,8 @@ from pathlib import Path
 PROBE_TIMEOUT_S = 60.0
 # A library of a desktop image that OpenCV's Qt build links and an image without a desktop lacks.
 _DESKTOP_LIBRARY = re.compile(r"lib(GL|X11|Xext|xcb|SM|ICE|glib-2\.0|gthread-2\.0)\S*\.so")
+# What an extension module built for numpy 1 says when it meets numpy 2.
+_NUMPY_ABI_MISMATCH = re.compile(r"numpy\.dtype size changed|compiled using NumPy 1\.x|_ARRAY_API not found")
 # The PyPI builds of OpenCV; each installs the same cv2 folder, so two of them overwrite each other.
 _OPENCV_PACKAGES = ("opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless")
 
@@ -175,6 +177,10 @@ def _picamera2() -> Check:
         if "No module named" in result.output:
             return Check("picamera2", Status.WARN, "not importable (only needed for the Raspberry Pi camera)",
                          "on Raspberry Pi OS: sudo apt install python3-picamera2, venv with --system-site-packages")
+        if _NUMPY_ABI_MISMATCH.search(result.output):
+            # Raspberry Pi OS's python3-simplejpeg is built for its numpy 1.24; a venv has numpy 2.
+            return Check("picamera2", Status.FAIL, f"does not import with this numpy: {result.output}",
+                         "pip install 'simplejpeg>=1.8' into this environment (cnnkit[pi] includes it)")
         return Check("picamera2", Status.FAIL, f"does not work: {result.output}", "check the camera cable and libcamera")
     count = int(result.output) if result.output.isdigit() else 0
     if count == 0:
