@@ -102,13 +102,14 @@ def build() -> Path:
     check_host()
     root = cache_dir()
     stamp = root / "stamp"
-    wanted = hashlib.sha256(repr((DEBS, DESKTOP_DEBS, requirements(), SYSTEM_SIMPLEJPEG, PLATFORMS, _CPUINFO)).encode()).hexdigest()
+    wanted_wheels = requirements()
+    inputs = (DEBS, DESKTOP_DEBS, wanted_wheels, SYSTEM_SIMPLEJPEG, PLATFORMS, _CPUINFO)
+    wanted = hashlib.sha256(repr(inputs).encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         return root
     shutil.rmtree(root, ignore_errors=True)
     _unpack_debs(DEBS, root / "debs", root / "sysroot")
     _unpack_debs(DESKTOP_DEBS, root / "desktop-debs", root / "desktop")
-    wanted_wheels = requirements()
     _install_wheels([*wanted_wheels.pi, *wanted_wheels.onnx], root / "site")
     _install_wheels([*wanted_wheels.desktop_opencv, "--no-deps"], root / "site-desktop")
     _install_wheels([SYSTEM_SIMPLEJPEG, "--no-deps"], root / "system-site")
