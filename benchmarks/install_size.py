@@ -19,11 +19,12 @@ import venv
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-# Bookworm's glibc is 2.36; pip needs every manylinux tag up to it named.
-AARCH64 = ["manylinux2014_aarch64"] + [f"manylinux_2_{minor}_aarch64" for minor in range(17, 37)]
+# The emulated-Pi test's helpers fetch aarch64 wheels and build cnnkit's wheel the same way.
+sys.path.insert(0, str(PROJECT / "tests"))
+from pi_emulation import build_wheel, install_aarch64_wheels  # noqa: E402
 
 
-def pip(python: Path | str, *args: str) -> None:
+def pip(python: Path, *args: str) -> None:
     """Run pip quietly; on failure, show what it said and stop."""
     completed = subprocess.run([str(python), "-m", "pip", *args], capture_output=True, text=True)
     if completed.returncode != 0:
@@ -50,12 +51,9 @@ def host_profile(extra: str, work: Path) -> tuple[int, list[str]]:
 
 
 def aarch64_profile(extra: str, wheel: Path, work: Path) -> tuple[int, list[str]]:
-    """Install the aarch64 wheels of ``cnnkit[extra]`` into a folder; return its size and distributions."""
+    """Install the aarch64 wheels (Bookworm, CPython 3.11) of ``cnnkit[extra]``; return their size and distributions."""
     target = work / f"aarch64-{extra}"
-    platforms = [arg for tag in AARCH64 for arg in ("--platform", tag)]
-    pip(sys.executable, "install", "-q", "--target", str(target), *platforms, "--only-binary=:all:",
-        "--python-version", f"{sys.version_info.major}.{sys.version_info.minor}", "--implementation", "cp",
-        f"cnnkit[{extra}] @ {wheel.as_uri()}")
+    install_aarch64_wheels([f"cnnkit[{extra}] @ {wheel.as_uri()}"], target)
     return folder_bytes(target), distributions(target)
 
 
@@ -66,8 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        pip(sys.executable, "wheel", "-q", "--no-deps", "-w", str(work), str(PROJECT))
-        (wheel,) = work.glob("cnnkit-*.whl")
+        wheel = build_wheel(work)
         rows = []
         for extra in args.extras:
             measured = [("this machine", *host_profile(extra, work))]

@@ -110,9 +110,9 @@ def build() -> Path:
     shutil.rmtree(root, ignore_errors=True)
     _unpack_debs(DEBS, root / "debs", root / "sysroot")
     _unpack_debs(DESKTOP_DEBS, root / "desktop-debs", root / "desktop")
-    _install_wheels([*wanted_wheels.pi, *wanted_wheels.onnx], root / "site")
-    _install_wheels([*wanted_wheels.desktop_opencv, "--no-deps"], root / "site-desktop")
-    _install_wheels([SYSTEM_SIMPLEJPEG, "--no-deps"], root / "system-site")
+    install_aarch64_wheels([*wanted_wheels.pi, *wanted_wheels.onnx], root / "site")
+    install_aarch64_wheels([*wanted_wheels.desktop_opencv, "--no-deps"], root / "site-desktop")
+    install_aarch64_wheels([SYSTEM_SIMPLEJPEG, "--no-deps"], root / "system-site")
     _write_fake_cpu(root / "fake")
     # What a venv's python is on a Pi: a path that runs the interpreter, so sys.executable can start
     # child interpreters (cnnkit doctor probes in them). The host's shell runs it; qemu runs Python.
@@ -127,17 +127,39 @@ def build() -> Path:
     return root
 
 
-def install_project(target: Path) -> Path:
-    """Build cnnkit's wheel from this checkout and install it (no dependencies) into ``target``."""
-    wheels = target.parent / "cnnkit-wheel"
+def build_wheel(into: Path) -> Path:
+    """Build cnnkit's wheel from this checkout into the folder ``into``; return its path."""
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(PROJECT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(into), str(PROJECT)],
         capture_output=True,
         text=True,
     )
     if built.returncode != 0:
         raise AssertionError(f"cnnkit's wheel does not build: {built.stderr[-2000:]}")
-    (wheel,) = wheels.glob("cnnkit-*.whl")
+    (wheel,) = into.glob("cnnkit-*.whl")
+    return wheel
+
+
+def install_aarch64_wheels(wanted: list[str], target: Path) -> None:
+    """``pip install --target`` the aarch64 CPython 3.11 wheels of ``wanted`` (requirements and pip options).
+
+    Raises:
+        Unavailable: pip could not fetch them (no registry, or no aarch64 wheel).
+    """
+    platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--target", str(target), *platforms, "--only-binary=:all:",
+         "--python-version", "3.11", "--implementation", "cp", *wanted],
+        capture_output=True,
+        text=True,
+    )
+    if pip.returncode != 0:
+        raise Unavailable(f"aarch64 wheels could not be fetched: {pip.stderr.strip().splitlines()[-1:]}")
+
+
+def install_project(target: Path) -> Path:
+    """Build cnnkit's wheel from this checkout and install it (no dependencies) into ``target``."""
+    wheel = build_wheel(target.parent / "cnnkit-wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
         check=True,
@@ -205,18 +227,6 @@ def _unpack_debs(names: list[str], debs: Path, into: Path) -> None:
         raise Unavailable(f"apt-get download failed: {download.stderr.strip().splitlines()[-1:]}")
     for deb in debs.glob("*.deb"):
         subprocess.run(["dpkg", "-x", str(deb), str(into)], check=True)
-
-
-def _install_wheels(wanted: list[str], target: Path) -> None:
-    platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--target", str(target), *platforms, "--only-binary=:all:",
-         "--python-version", "3.11", "--implementation", "cp", *wanted],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        raise Unavailable(f"aarch64 wheels could not be fetched: {pip.stderr.strip().splitlines()[-1:]}")
 
 
 def _write_fake_cpu(fake: Path) -> None:
