@@ -20,6 +20,10 @@ from runtime.errors import InputError
 MNIST_SIZE = 28
 MNIST_BOX = 20
 _STROKE_SATURATION = 0.6  # ink at 60% of a digit's peak and above becomes full white
+_RELATIVE_INK_SCALE = 320.0  # ink = 320 × (paper − pixel) / paper: a pen at 80% darker saturates
+_EDGE_INK_PIXELS = 2  # solid ink pixels on the frame's edge that make a region "cut off"
+_SQUARE_3 = np.ones((3, 3), np.uint8)
+_MAX_RULE_THICKNESS = 9.0  # pixels: thicker long runs are strokes or bars, not paper ruling
 
 
 class Polarity(str, enum.Enum):
@@ -36,7 +40,7 @@ class FindOptions:
 
     Attributes:
         polarity: Ink on paper (default), or light on dark, or decide per frame.
-        min_contrast: Smallest ink-to-paper difference (0–255) that counts as ink.
+        min_contrast: Smallest ink strength (see :func:`ink_map`; 0–255) that counts as ink.
         min_height: Smallest digit height as a fraction of the frame's shorter side.
         max_height: Largest digit height as a fraction of the frame's shorter side.
         max_aspect: Widest width/height ratio of a digit.
@@ -47,7 +51,7 @@ class FindOptions:
     """
 
     polarity: Polarity = Polarity.DARK_ON_LIGHT
-    min_contrast: int = 40
+    min_contrast: int = 56
     min_height: float = 0.06
     max_height: float = 0.9
     max_aspect: float = 2.2
@@ -111,11 +115,13 @@ def _to_uint8(array: np.ndarray) -> np.ndarray:
 
 
 def ink_map(gray: np.ndarray, polarity: Polarity) -> np.ndarray:
-    """Ink strength per pixel (uint8, 0 = paper), with uneven lighting evened out.
+    """Ink strength per pixel (uint8, 0 = paper), with uneven lighting and shadows evened out.
 
     The paper's brightness is estimated on a small copy of the frame: a grey-level
-    closing (for dark ink) wipes out strokes thinner than its kernel, a blur smooths
-    the rest, and the difference to the frame is the ink.
+    closing (for dark ink) wipes out strokes thinner than its kernel. Dark ink is
+    measured relative to the paper around it, so a stroke in a shadow is as strong as
+    one in the light; a desk or anything much darker than the page is not paper, and
+    its texture is not taken for ink.
     """
     cv2 = opencv.cv2()
 
@@ -126,23 +132,67 @@ def ink_map(gray: np.ndarray, polarity: Polarity) -> np.ndarray:
     scale = max(1, min(height, width) // 60)
     small = cv2.resize(gray, (max(1, width // scale), max(1, height // scale)), interpolation=cv2.INTER_AREA)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7))
-    operation = cv2.MORPH_CLOSE if polarity is Polarity.DARK_ON_LIGHT else cv2.MORPH_OPEN
-    background = cv2.blur(cv2.morphologyEx(small, operation, kernel), (5, 5))
+    if polarity is Polarity.LIGHT_ON_DARK:
+        background = cv2.blur(cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel), (5, 5))
+        return cv2.subtract(gray, cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR))
+    # No blur after the closing: a blur would carry the page's brightness over a desk's edge,
+    # and the dark band it leaves there would look like a stroke.
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    page = float(np.percentile(background, 90))
+    floor = max(1.0, 0.5 * page)
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
-    if polarity is Polarity.DARK_ON_LIGHT:
-        return cv2.subtract(background, gray)
-    return cv2.subtract(gray, background)
+    darker = cv2.subtract(background, gray)
+    # Relative to the paper (a shadow halves both), but never to less than half the page's
+    # brightness: a dark desk's grain is not ink.
+    divisor = cv2.max(background, min(255.0, floor))
+    return cv2.divide(darker, divisor, scale=_RELATIVE_INK_SCALE)
 
 
-def find_digits(image: np.ndarray, options: FindOptions = FindOptions()) -> list[DigitCandidate]:
-    """Find digit candidates in a frame or photo, left to right.
+@dataclass(frozen=True, eq=False)
+class Region:
+    """One connected piece of ink, at working resolution.
+
+    Attributes:
+        box: (x, y, width, height) of its pixels.
+        mask: bool (height, width): which pixels of the box are its ink.
+    """
+
+    box: tuple[int, int, int, int]
+    mask: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class InkPage:
+    """A frame turned into ink and cut into regions, ready to be segmented into digits.
+
+    Attributes:
+        ink: uint8 (H, W) ink strength at working resolution.
+        regions: The pieces of ink that may be (parts of) digits, none cut by the frame edge.
+        scale: Frame pixels per working pixel (≥ 1).
+        min_digit_height, max_digit_height: A digit's height range in working pixels.
+    """
+
+    ink: np.ndarray
+    regions: tuple[Region, ...]
+    scale: float
+    min_digit_height: float
+    max_digit_height: float
+
+    def to_frame(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A working-resolution box in the pixels of the frame given."""
+        return tuple(round(value * self.scale) for value in box)  # type: ignore[return-value]
+
+
+def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage:
+    """Separate ink from paper and cut it into regions.
+
+    Ruled and squared paper lines are removed (strokes crossing them are kept), a desk's
+    edge and texture are not ink, and regions cut by the frame edge are dropped while a
+    whole digit close to the edge is kept.
 
     Args:
-        image: uint8 BGR, RGB or gray, any size (see :func:`to_gray` for the rest).
+        image: A frame or photo (see :func:`to_gray`).
         options: Thresholds and polarity.
-
-    Returns:
-        Candidates sorted by their box's left edge; each image is MNIST-style.
 
     Raises:
         InputError: The image cannot be read as a picture.
@@ -157,88 +207,145 @@ def find_digits(image: np.ndarray, options: FindOptions = FindOptions()) -> list
         gray = cv2.resize(gray, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA)
     ink = ink_map(gray, options.polarity)
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    _, binary = cv2.threshold(ink, max(float(otsu), float(options.min_contrast)), 255, cv2.THRESH_BINARY)
-    # Bridge one-pixel breaks in thin or faint strokes, so that a digit stays one region.
-    binary = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
+    level = max(float(otsu), float(options.min_contrast))
+    _, strong = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
+    # Hysteresis by one step: faint pixels next to sure ink are ink (thin or blurred strokes).
+    _, faint = cv2.threshold(ink, 0.5 * level, 255, cv2.THRESH_BINARY)
+    binary = cv2.bitwise_or(strong, cv2.bitwise_and(faint, cv2.dilate(strong, _SQUARE_3)))
+    # Paper ruling is often paler than any pen: look for lines among the palest ink too.
+    _, pale = cv2.threshold(ink, max(12.0, 0.25 * level), 255, cv2.THRESH_BINARY)
+    binary = _remove_rules(binary, pale)
+    # Bridge one-pixel breaks in thin or faint strokes, so that a stroke stays one region.
+    bridged = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     # Outer contours are what regions need here (boxes and outlines), and OpenCV finds them
     # several times faster than labelled components with statistics.
-    contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    boxes = [cv2.boundingRect(contour) for contour in contours]
+    contours, _ = cv2.findContours(bridged, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     short_side = min(gray.shape)
-    min_piece = max(4.0, (short_side * 0.01) ** 2)
-    pieces = [index for index, (_, _, w, h) in enumerate(boxes) if w * h >= min_piece]
-    candidates = []
-    for members, (x, y, w, h) in _group_pieces(pieces, boxes):
-        if not _fits_digit_shape(x, y, w, h, gray.shape, options):
+    min_piece = max(4.0, (short_side * 0.015) ** 2)
+    regions = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if w * h < min_piece or h > options.max_height * short_side or w > 2 * options.max_height * short_side:
             continue
-        # The members' filled outlines, cut back to their ink: excludes neighbours inside the box.
         mask = np.zeros((h, w), np.uint8)
-        cv2.drawContours(mask, [contours[i] for i in members], -1, 255, cv2.FILLED, offset=(-x, -y))
+        cv2.drawContours(mask, [contour], -1, 255, cv2.FILLED, offset=(-x, -y))
         mask &= binary[y : y + h, x : x + w]
-        if not _has_digit_density(cv2.countNonZero(mask), w, h, options):
+        if _cut_by_frame_edge(binary, x, y, w, h):
             continue
-        crop = np.where(mask > 0, ink[y : y + h, x : x + w], 0).astype(np.uint8)
-        box = (round(x / factor), round(y / factor), round(w / factor), round(h / factor))
-        candidates.append(DigitCandidate(box=box, image=mnist_style(crop)))
-    return sorted(candidates, key=lambda candidate: candidate.box[0])
+        regions.append(Region((x, y, w, h), mask > 0))
+    return InkPage(
+        ink=ink,
+        regions=tuple(regions),
+        scale=1.0 / factor,
+        min_digit_height=options.min_height * short_side,
+        max_digit_height=options.max_height * short_side,
+    )
 
 
-def _group_pieces(
-    pieces: list[int], boxes: list[tuple[int, int, int, int]]
-) -> list[tuple[list[int], tuple[int, int, int, int]]]:
-    """Join pieces of one broken digit: boxes that overlap in x and nearly touch in y.
+def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
+    """Remove the lines of ruled or squared paper (and other long, thin, straight lines) from ``binary``.
+
+    A line is a thin run of pale ink or darker, nearly horizontal or vertical, longer than
+    a third of the frame (pale lines pass the ink threshold only where they cross); each is
+    fitted with a straight line and the pixels along it are removed, except where a stroke
+    crosses it (ink on both sides).
+    """
+    cv2 = opencv.cv2()
+
+    height, width = binary.shape
+    # Lines are long: look for them at half resolution (a quarter of the work), draw them back at full.
+    small = cv2.resize(pale, (max(1, width // 2), max(1, height // 2)), interpolation=cv2.INTER_AREA)
+    _, small = cv2.threshold(small, 63, 255, cv2.THRESH_BINARY)
+    found = {}
+    for horizontal in (True, False):
+        span = small.shape[1] if horizontal else small.shape[0]
+        length = max(8, span // 14)
+        along = (length, 1) if horizontal else (1, length)
+        across = (1, 3) if horizontal else (3, 1)
+        # Widening across first lets a slightly tilted line keep long straight runs.
+        widened = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        runs = cv2.morphologyEx(widened, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+        if not cv2.countNonZero(runs):
+            continue
+        contours, _ = cv2.findContours(runs, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            x, y, w, h = cv2.boundingRect(contour)
+            extent = w if horizontal else h
+            thickness = 2 * cv2.contourArea(contour) / max(1, extent)  # in full-resolution pixels
+            if extent < span / 3 or thickness > _MAX_RULE_THICKNESS:
+                continue  # a digit's stroke, or a thick bar: not a ruled line
+            vx, vy, x0, y0 = cv2.fitLine(contour, cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+            x0, y0, reach = 2 * x0 + 0.5, 2 * y0 + 0.5, 4 * span
+            drawn = found.setdefault(horizontal, np.zeros_like(binary))
+            cv2.line(
+                drawn,
+                (int(x0 - vx * reach), int(y0 - vy * reach)),
+                (int(x0 + vx * reach), int(y0 + vy * reach)),
+                255,
+                int(round(thickness)) + 2,
+            )
+    if not found:
+        return binary
+    lines = {horizontal: cv2.bitwise_and(drawn, binary) for horizontal, drawn in found.items()}
+    every_line = lines.get(True, lines.get(False))
+    if len(lines) == 2:
+        every_line = cv2.bitwise_or(lines[True], lines[False])
+    kept = cv2.bitwise_and(binary, cv2.bitwise_not(every_line))
+    for horizontal, on_line in lines.items():
+        # A stroke crossing a line has ink on both sides of it: close across the line to keep it.
+        across_closing = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 15) if horizontal else (15, 1))
+        crossing = cv2.bitwise_and(cv2.morphologyEx(kept, cv2.MORPH_CLOSE, across_closing), on_line)
+        kept = cv2.bitwise_or(kept, crossing)
+    return kept
+
+
+def _cut_by_frame_edge(binary: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """True when ink of this region runs off the frame: what is left is not the whole digit.
+
+    A whole digit a few pixels from the edge may reach it with its blurred rim; a cut
+    one has solid ink on the edge row or column.
+    """
+    frame_h, frame_w = binary.shape
+    edges = []
+    if x == 0:
+        edges.append(binary[y : y + h, 0])
+    if y == 0:
+        edges.append(binary[0, x : x + w])
+    if x + w >= frame_w:
+        edges.append(binary[y : y + h, frame_w - 1])
+    if y + h >= frame_h:
+        edges.append(binary[frame_h - 1, x : x + w])
+    return any(np.count_nonzero(edge) >= _EDGE_INK_PIXELS for edge in edges)
+
+
+def find_digits(image: np.ndarray, options: FindOptions = FindOptions()) -> list[DigitCandidate]:
+    """Find digit candidates in a frame or photo by shape alone, left to right.
+
+    Each region of ink that is shaped like a digit is one candidate; touching digits
+    stay one candidate and a broken digit is several. :func:`runtime.reader.read_digits`
+    goes further: it lets the model choose how to split and join regions.
 
     Args:
-        pieces: Indices (into ``boxes``) of the regions large enough to count.
-        boxes: (x, y, w, h) of every region.
+        image: uint8 BGR, RGB or gray, any size (see :func:`to_gray` for the rest).
+        options: Thresholds and polarity.
 
     Returns:
-        For each group, the indices of its pieces and its bounding box.
+        Candidates sorted by their box's left edge; each image is MNIST-style.
+
+    Raises:
+        InputError: The image cannot be read as a picture.
     """
-    group_box = {i: boxes[i] for i in pieces}
-    groups = {i: [i] for i in pieces}
-    merged = True
-    while merged:
-        merged = False
-        keys = sorted(groups, key=lambda k: group_box[k][0])
-        for a_index, a in enumerate(keys):
-            for b in keys[a_index + 1 :]:
-                if _belong_together(group_box[a], group_box[b]):
-                    groups[a] += groups.pop(b)
-                    group_box[a] = _union(group_box[a], group_box.pop(b))
-                    merged = True
-                    break
-            if merged:
-                break
-    return [(members, group_box[key]) for key, members in groups.items()]
-
-
-def _belong_together(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    overlap_x = min(ax + aw, bx + bw) - max(ax, bx)
-    overlap_y = min(ay + ah, by + bh) - max(ay, by)
-    # A broken stroke: most of the narrower piece lies above or below the other, the two
-    # share little height, and any gap between them is small. Two whole digits side by side
-    # (even tilted, with overlapping boxes) share most of their height and stay apart.
-    stacked = overlap_y <= 0.3 * min(ah, bh)
-    return overlap_x >= 0.6 * min(aw, bw) and stacked and -overlap_y <= 0.35 * max(ah, bh)
-
-
-def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-    return x0, y0, x1 - x0, y1 - y0
-
-
-def _fits_digit_shape(x: int, y: int, w: int, h: int, shape: tuple[int, int], options: FindOptions) -> bool:
-    frame_h, frame_w = shape
-    short_side = min(shape)
-    if x == 0 or y == 0 or x + w >= frame_w or y + h >= frame_h:
-        return False  # cut off by the frame edge: what the model would see is not the whole digit
-    if not options.min_height * short_side <= h <= options.max_height * short_side:
-        return False
-    return w <= options.max_aspect * h
+    page = find_ink(image, options)
+    candidates = []
+    for region in page.regions:
+        x, y, w, h = region.box
+        if not page.min_digit_height <= h <= page.max_digit_height or w > options.max_aspect * h:
+            continue
+        if not _has_digit_density(int(np.count_nonzero(region.mask)), w, h, options):
+            continue
+        crop = np.where(region.mask, page.ink[y : y + h, x : x + w], 0).astype(np.uint8)
+        candidates.append(DigitCandidate(box=page.to_frame(region.box), image=mnist_style(crop)))
+    return sorted(candidates, key=lambda candidate: candidate.box[0])
 
 
 def _has_digit_density(ink_pixels: int, w: int, h: int, options: FindOptions) -> bool:

@@ -1,4 +1,4 @@
-"""Read the digits in a frame or photo: find them, classify them in one batch, keep the sure ones."""
+"""Read the digits in a frame or photo: find the ink, read every way of splitting it in one batch, keep the likeliest."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import numpy as np
 from runtime import opencv
 from runtime.errors import InputError
 from runtime.model import DigitModel
-from runtime.preprocess import FindOptions, find_digits, to_gray
+from runtime.preprocess import FindOptions, find_ink, to_gray
+from runtime.segment import build_lattice
 
 # Below this softmax probability a candidate is "not a digit" (a pen cap, a smudge).
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -63,23 +64,22 @@ def read_digits(
         The digits left to right, and the number they form on one line.
     """
     started = time.perf_counter()
-    candidates = find_digits(image, options)
+    lattice = build_lattice(find_ink(image, options), max_aspect=options.max_aspect, min_density=options.min_density)
     found = time.perf_counter()
-    if not candidates:
+    if not lattice.hypotheses:
         return Reading((), None, 0, {"find_ms": (found - started) * 1e3, "infer_ms": 0.0})
-    probabilities = model.predict(np.stack([candidate.image for candidate in candidates]))
+    probabilities = model.predict(lattice.images())
     inferred = time.perf_counter()
-    labels = probabilities.argmax(axis=1)
+    chosen, rejected = lattice.best(probabilities, min_confidence)
     digits = tuple(
-        Digit(int(label), model.class_names[label], float(probs[label]), candidate.box)
-        for candidate, probs, label in zip(candidates, probabilities, labels, strict=True)
-        if probs[label] >= min_confidence
+        Digit(label, model.class_names[label], confidence, hypothesis.box)
+        for hypothesis, label, confidence in sorted(chosen, key=lambda item: item[0].box[0])
     )
     number = "".join(digit.name for digit in digits) if digits and on_one_line(digits) else None
     return Reading(
         digits,
         number,
-        len(candidates) - len(digits),
+        rejected,
         {"find_ms": (found - started) * 1e3, "infer_ms": (inferred - found) * 1e3},
     )
 

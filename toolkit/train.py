@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from toolkit import __version__, plots
+from toolkit.augment import augment, non_digits
 from toolkit.atomic import atomic_path, write_text_atomic
 from toolkit.config import Schedule, TrainConfig
 from toolkit.data import NUM_CLASSES, Dataset, to_model_input
@@ -26,6 +27,7 @@ from toolkit.model import build_model
 from toolkit.runs import MODEL_FILE
 
 METRICS_FILE = "metrics.json"
+_NON_DIGIT_SHARE = 8  # one image in this many of an augmented batch is a non-digit
 PICTURES = ("dataset_preview.png", "curves.png", "confusion_matrix.png", "predictions.png")
 
 
@@ -93,16 +95,22 @@ def train(config: TrainConfig, dataset: Dataset, progress: TrainProgress | None 
     )
     callbacks = [_ProgressCallback(progress, steps_per_epoch, total_steps, spec.epochs)] if progress else []
     fit_started = time.perf_counter()
-    history = model.fit(
-        x_train,
-        y_train,
-        batch_size=spec.batch_size,
-        epochs=spec.epochs,
-        validation_split=spec.validation_split,
-        shuffle=True,
-        verbose=0,
-        callbacks=callbacks,
-    )
+    if spec.augment:
+        # The same held-out images as Keras' validation_split, never augmented.
+        validation = (x_train[n_fit:], y_train[n_fit:]) if n_fit < len(x_train) else None
+        batches = _AugmentedBatches(dataset.x_train[:n_fit], y_train[:n_fit], spec.batch_size, config.seed)
+        history = model.fit(batches, epochs=spec.epochs, validation_data=validation, verbose=0, callbacks=callbacks)
+    else:
+        history = model.fit(
+            x_train,
+            y_train,
+            batch_size=spec.batch_size,
+            epochs=spec.epochs,
+            validation_split=spec.validation_split,
+            shuffle=True,
+            verbose=0,
+            callbacks=callbacks,
+        )
     train_seconds = time.perf_counter() - fit_started
 
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
@@ -137,6 +145,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: TrainProgress | None 
             "validation_split": spec.validation_split,
             "learning_rate": spec.learning_rate,
             "schedule": spec.schedule.value,
+            "augment": spec.augment,
         },
         "history": {key: [float(v) for v in values] for key, values in history.history.items()},
         "parameters": int(model.count_params()),
@@ -176,6 +185,41 @@ def _learning_rate(schedule: Schedule, rate: float, total_steps: int) -> float |
             warmup_steps=warmup_steps,
         )
     return rate
+
+
+class _AugmentedBatches(keras.utils.PyDataset):
+    """Shuffled batches of training images, each redrawn afresh (toolkit.augment) every epoch.
+
+    Every batch's randomness comes from (seed, epoch, batch index), so a run is reproducible.
+    """
+
+    def __init__(self, images: np.ndarray, targets: np.ndarray, batch_size: int, seed: int) -> None:
+        # Two threads redraw the next batches while TensorFlow trains on this one (OpenCV and
+        # NumPy release the GIL); each batch's randomness is its own, so the order they finish in
+        # does not matter.
+        super().__init__(workers=2, use_multiprocessing=False)
+        self._images, self._targets = images, targets
+        self._batch_size, self._seed = batch_size, seed
+        self._epoch = 0
+        self._order = np.random.default_rng((seed, 0)).permutation(len(images))
+
+    def __len__(self) -> int:
+        return -(-len(self._images) // self._batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        chosen = self._order[index * self._batch_size : (index + 1) * self._batch_size]
+        rng = np.random.default_rng((self._seed, self._epoch, index))
+        digits = augment(self._images[chosen], rng)
+        # Pieces of digits and pairs of digits, with every class equally likely: the network
+        # learns to be unsure of them, which is how the page reader tells a good split from a bad one.
+        others = non_digits(digits[: max(1, len(chosen) // _NON_DIGIT_SHARE)], rng)
+        unsure = np.full((len(others), NUM_CLASSES), 1.0 / NUM_CLASSES, np.float32)
+        images = np.concatenate([digits, others])
+        return to_model_input(images), np.concatenate([self._targets[chosen], unsure])
+
+    def on_epoch_end(self) -> None:
+        self._epoch += 1
+        self._order = np.random.default_rng((self._seed, self._epoch)).permutation(len(self._images))
 
 
 class _ProgressCallback(keras.callbacks.Callback):

@@ -1,0 +1,138 @@
+"""How well `runtime.read_digits` reads camera-like pages, per hard case and per writer.
+
+Renders pages with `benchmarks/pages.py` (conditions mixed at random, each scene tagged),
+reads every 640×480 frame once with an exported model (one thread), and reports per
+condition: single-digit frames read right, multi-digit frames read exactly, blank frames
+with any digit reported; then the same for the evaluation handwriting fonts.
+
+Two fixed samples: ``--sample tuning`` (seed 7, MNIST test digits 0–4999) is the one the
+reader's thresholds may be tuned on; ``--sample held-out`` (seed 2026, digits 5000–9999,
+the default) is only ever reported.
+
+Usage:
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.read_pages runs/x/model_int8.tflite [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from benchmarks.pages import EVALUATION_FONTS, Condition, find_font, font_glyphs, font_source, mnist_source, page_set
+from runtime import load_model
+from runtime.reader import read_digits
+from toolkit.data import load_mnist
+
+SAMPLES = {"tuning": (7, slice(0, 5000)), "held-out": (2026, slice(5000, 10000))}
+
+
+def score(scenes, model) -> dict:
+    """Read every scene; per condition (and "all", "clean"), the three rates and counts."""
+    outcomes: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    timings = []
+    misses = []
+    for scene in scenes:
+        started = time.perf_counter()
+        reading = read_digits(scene.image, model)
+        timings.append((time.perf_counter() - started) * 1e3)
+        read = "".join(digit.name for digit in reading.digits)
+        right = read == scene.number
+        if not right:
+            misses.append((scene.number, read, sorted(c.value for c in scene.conditions)))
+        tags = ["all"] + [c.value for c in scene.conditions] + ([] if scene.conditions else ["clean"])
+        for tag in tags:
+            outcomes[tag][scene.kind].append(right)
+    table = {}
+    for tag, kinds in outcomes.items():
+        table[tag] = {
+            "single": _rate(kinds.get("single")),
+            "multi": _rate(kinds.get("multi")),
+            "blank_fp": None if not kinds.get("blank") else 1.0 - _rate(kinds["blank"])["rate"],
+            "blank_n": len(kinds.get("blank", [])),
+        }
+    return {"table": table, "ms_median": float(np.median(timings)), "ms_p95": float(np.percentile(timings, 95)),
+            "misses": misses}
+
+
+def _rate(values):
+    if not values:
+        return {"rate": None, "n": 0}
+    return {"rate": float(np.mean(values)), "n": len(values)}
+
+
+def print_table(title: str, table: dict) -> None:
+    print(f"\n{title}")
+    print(f"{'condition':<14}{'single':>9}{'n':>6}{'multi':>9}{'n':>6}{'blank FP':>10}{'n':>6}")
+    order = ["all", "clean"] + [c.value for c in Condition] + sorted(k for k in table if k.endswith((".ttf", ".otf")))
+    for tag in order:
+        if tag not in table:
+            continue
+        row = table[tag]
+        single, multi = row["single"], row["multi"]
+        fp = "" if row["blank_fp"] is None else f"{row['blank_fp']:.1%}"
+        print(
+            f"{tag:<14}{_pct(single['rate']):>9}{single['n']:>6}{_pct(multi['rate']):>9}{multi['n']:>6}"
+            f"{fp:>10}{row['blank_n'] or '':>6}"
+        )
+
+
+def _pct(rate):
+    return "" if rate is None else f"{rate:.1%}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    parser.add_argument("--sample", choices=sorted(SAMPLES), default="held-out")
+    parser.add_argument("--singles", type=int, default=600)
+    parser.add_argument("--multis", type=int, default=600)
+    parser.add_argument("--blanks", type=int, default=400)
+    parser.add_argument("--font-scenes", type=int, default=100, help="singles and multis each, per font")
+    parser.add_argument("--show-misses", type=int, default=0, metavar="N")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+
+    seed, digits = SAMPLES[args.sample]
+    model = load_model(args.model, num_threads=1)
+    _, (x_test, y_test) = load_mnist()
+    mnist_scenes = page_set(
+        mnist_source(x_test[digits], y_test[digits]), singles=args.singles, multis=args.multis, blanks=args.blanks, seed=seed
+    )
+    mnist = score(mnist_scenes, model)
+    print_table(f"MNIST digits ({args.sample} sample, {len(mnist_scenes)} scenes)", mnist["table"])
+    print(f"read time per frame: median {mnist['ms_median']:.2f} ms, p95 {mnist['ms_p95']:.2f} ms")
+
+    font_table = {}
+    font_scenes = []
+    for offset, name in enumerate(EVALUATION_FONTS):
+        path = find_font(name)
+        if path is None:
+            print(f"(font {name} is not installed: skipped)")
+            continue
+        scenes = page_set(
+            font_source(font_glyphs(path)), singles=args.font_scenes, multis=args.font_scenes, blanks=0,
+            seed=seed * 100 + offset, writer=name,
+        )
+        font_scenes += scenes
+        font_table[name] = score(scenes, model)["table"]["all"]
+    fonts = score(font_scenes, model) if font_scenes else None
+    if fonts:
+        table = dict(fonts["table"]) | font_table
+        print_table(f"Evaluation fonts ({len(font_scenes)} scenes)", table)
+    for label, result in (("mnist", mnist), ("fonts", fonts)):
+        if result and args.show_misses:
+            print(f"\n{label} misses (wrote, read, conditions):")
+            for miss in result["misses"][: args.show_misses]:
+                print("  ", miss)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"mnist": mnist | {"misses": None}, "fonts": fonts and fonts | {"misses": None},
+                       "per_font": font_table, "model": args.model, "sample": args.sample}, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""From regions of ink to digits, letting the model decide where one digit ends and the next begins.
+
+Regions of ink are not digits: two digits that touch are one region, a digit written in
+two strokes is two. So the regions are first cut into pieces where a digit may end (the
+valleys of the ink's projection, tried upright and slanted), and neighbouring pieces are
+then grouped into every plausible digit: each run of up to three pieces that is shaped
+like one. The model reads all of these hypotheses in one batch, and a best-path search
+picks, per cluster of neighbouring pieces, the split whose digits the model is surest
+of (a piece may also be left out as not a digit).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from runtime.preprocess import InkPage, mnist_style
+
+# A region wider than this many heights may hold more than one digit: it is cut into pieces.
+_CUT_ASPECT = 0.75
+# Slants tried for a cut (horizontal shift per unit of height): upright and both italic ways.
+_CUT_SHEARS = (0.0, 0.3, -0.3)
+# A digit is made of at most this many pieces (a wide region may be cut in up to five).
+_MAX_RUN = 6
+# Pieces this far apart (in heights of the taller) may belong to one digit.
+_JOIN_GAP = 0.35
+# A digit's box is rarely wider than it is tall: every tenth of a height beyond this costs so much.
+_WIDE_FROM, _WIDE_COST = 1.2, 0.2
+# Reading one region as two digits, cut through its ink, costs this much (in log-probability).
+_CUT_COST = 0.5
+# Hypotheses beyond this count in a frame are not made (a page of scribbles); bounds the batch.
+_MAX_HYPOTHESES = 96
+
+
+@dataclass(frozen=True, eq=False)
+class Piece:
+    """Pixels of ink that stay together in every hypothesis: a region or a part of one.
+
+    Attributes:
+        ys, xs: Its pixels, at working resolution.
+        region: The index of the region it was cut from.
+        box: (x, y, w, h) of its pixels.
+    """
+
+    ys: np.ndarray
+    xs: np.ndarray
+    region: int
+    box: tuple[int, int, int, int]
+
+    @classmethod
+    def of(cls, ys: np.ndarray, xs: np.ndarray, region: int) -> Piece:
+        x0, y0 = int(xs.min()), int(ys.min())
+        return cls(ys, xs, region, (x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1))
+
+
+@dataclass(frozen=True, eq=False)
+class Hypothesis:
+    """A run of pieces read as one digit.
+
+    Attributes:
+        cluster: Which cluster of neighbouring pieces it belongs to.
+        start, stop: The run ``pieces[start:stop]`` of that cluster.
+        box: (x, y, w, h) in the frame's pixels.
+        image: uint8 (28, 28), MNIST-style.
+        aspect: Width over height of the run's ink.
+    """
+
+    cluster: int
+    start: int
+    stop: int
+    box: tuple[int, int, int, int]
+    image: np.ndarray
+    aspect: float
+
+
+@dataclass(frozen=True, eq=False)
+class Lattice:
+    """Every way of reading a frame's ink as digits.
+
+    Attributes:
+        clusters: Pieces grouped by neighbourhood, each cluster ordered left to right.
+        hypotheses: Every run of pieces that may be one digit.
+        digit_sized: Per cluster, per piece: whether the piece alone is as tall as a digit.
+    """
+
+    clusters: tuple[tuple[Piece, ...], ...]
+    hypotheses: tuple[Hypothesis, ...]
+    digit_sized: tuple[tuple[bool, ...], ...]
+
+    def images(self) -> np.ndarray:
+        """uint8 (N, 28, 28): every hypothesis, for one batched inference call."""
+        return np.stack([hypothesis.image for hypothesis in self.hypotheses])
+
+    def best(self, probabilities: np.ndarray, min_confidence: float) -> tuple[list[tuple[Hypothesis, int, float]], int]:
+        """The most probable reading: per cluster, the runs whose digits the model is surest of.
+
+        Args:
+            probabilities: float (N, 10), the model's output for :meth:`images`.
+            min_confidence: A digit read less surely is not a digit; leaving a digit-sized
+                piece out costs as much as reading it at this confidence.
+
+        Returns:
+            The chosen (hypothesis, label, confidence) left to right in each cluster, and
+            how many digit-sized pieces or chosen runs were rejected as not sure enough.
+        """
+        by_stop: dict[tuple[int, int], list[int]] = {}
+        for index, hypothesis in enumerate(self.hypotheses):
+            by_stop.setdefault((hypothesis.cluster, hypothesis.stop), []).append(index)
+        labels = probabilities.argmax(axis=1)
+        confidence = probabilities[np.arange(len(labels)), labels]
+        scores = np.log(np.maximum(confidence, 1e-6)) - np.array(
+            [_WIDE_COST * max(0.0, h.aspect - _WIDE_FROM) * 10 for h in self.hypotheses]
+        )
+        skip_digit = math.log(max(min_confidence, 1e-6))
+        chosen, rejected = [], 0
+        for cluster, pieces in enumerate(self.clusters):
+            count = len(pieces)
+            best = [0.0] + [-math.inf] * count
+            back: list[tuple[int, int | None]] = [(0, None)] * (count + 1)
+            for stop in range(1, count + 1):
+                skip = skip_digit if self.digit_sized[cluster][stop - 1] else _SKIP_FRAGMENT
+                best[stop], back[stop] = best[stop - 1] + skip, (stop - 1, None)
+                for index in by_stop.get((cluster, stop), []):
+                    start = self.hypotheses[index].start
+                    score = best[start] + scores[index]
+                    if start > 0 and pieces[start - 1].region == pieces[start].region:
+                        score -= _CUT_COST
+                    if score > best[stop]:
+                        best[stop], back[stop] = score, (start, index)
+            path, stop = [], count
+            while stop > 0:
+                start, index = back[stop]
+                if index is None:
+                    rejected += self.digit_sized[cluster][stop - 1]
+                else:
+                    path.append(index)
+                stop = start
+            for index in reversed(path):
+                if confidence[index] >= min_confidence:
+                    chosen.append((self.hypotheses[index], int(labels[index]), float(confidence[index])))
+                else:
+                    rejected += 1
+        return chosen, rejected
+
+
+# Leaving out a fragment too small to be a digit costs little: specks and bits of ruling.
+_SKIP_FRAGMENT = math.log(0.7)
+
+
+def build_lattice(page: InkPage, *, max_aspect: float = 2.2, min_density: float = 0.06) -> Lattice:
+    """Cut a page's regions into pieces and list every run of pieces that may be a digit.
+
+    Args:
+        page: Ink and regions, from :func:`runtime.preprocess.find_ink`.
+        max_aspect: Widest width/height of a digit hypothesis.
+        min_density: Smallest share of ink in a hypothesis's box.
+    """
+    pieces: list[Piece] = []
+    cut_groups: list[int] = []  # pieces cut from one region are neighbours whatever their gap
+    for number, region in enumerate(page.regions):
+        x, y, w, h = region.box
+        ys, xs = np.nonzero(region.mask)
+        whole = Piece(ys + y, xs + x, number, region.box)
+        parts = _cut(whole, h, page.min_digit_height) if w > _CUT_ASPECT * h and h >= page.min_digit_height else [whole]
+        pieces += parts
+        cut_groups += [number] * len(parts)
+    clusters = _clusters(pieces, cut_groups)
+    hypotheses: list[Hypothesis] = []
+    digit_sized = []
+    for cluster_index, members in enumerate(clusters):
+        digit_sized.append(tuple(page.min_digit_height <= piece.box[3] for piece in members))
+        for start in range(len(members)):
+            for stop in range(start + 1, min(len(members), start + _MAX_RUN) + 1):
+                if len(hypotheses) >= _MAX_HYPOTHESES:
+                    break
+                hypothesis = _hypothesis(page, members, cluster_index, start, stop, max_aspect, min_density)
+                if hypothesis is not None:
+                    hypotheses.append(hypothesis)
+    return Lattice(tuple(tuple(c) for c in clusters), tuple(hypotheses), tuple(digit_sized))
+
+
+def _cut(whole: Piece, height: int, min_height: float) -> list[Piece]:
+    """Split a wide region at the deepest valleys of its ink, upright or slanted, into pieces."""
+    best_cuts, best_depth, best_coords = [], math.inf, whole.xs
+    centre_y = whole.ys.min() + height / 2
+    margin = max(2, int(0.12 * height))
+    for shear in _CUT_SHEARS:
+        # Where each pixel lands when the slant is undone: a slanted gap becomes an upright one.
+        coords = np.round(whole.xs - shear * (whole.ys - centre_y)).astype(np.int64)
+        low = int(coords.min())
+        profile = np.bincount(coords - low).astype(np.float32)
+        if len(profile) < 2 * margin + 3:
+            continue
+        smooth = np.convolve(profile, np.ones(3, np.float32) / 3, mode="same")
+        inner = np.arange(margin, len(smooth) - margin)
+        is_min = (smooth[inner] <= smooth[inner - 1]) & (smooth[inner] <= smooth[inner + 1])
+        minima = inner[is_min]
+        if not len(minima):
+            continue
+        # As many cuts as digits the width could hold, and one more for a cut in the wrong place.
+        wanted = max(1, min(4, round(len(profile) / (0.6 * height))))
+        cuts: list[int] = []
+        for position in minima[np.argsort(smooth[minima], kind="stable")]:
+            if all(abs(position - other) >= 0.25 * height for other in cuts):
+                cuts.append(int(position))
+            if len(cuts) == wanted:
+                break
+        depth = float(np.mean(smooth[cuts])) / max(1.0, float(smooth.max()))
+        if depth < best_depth:
+            best_cuts, best_depth, best_coords = [c + low for c in cuts], depth, coords
+    if not best_cuts:
+        return [whole]
+    edges = [-math.inf, *sorted(best_cuts), math.inf]
+    parts = []
+    for left, right in zip(edges[:-1], edges[1:]):
+        inside = (best_coords >= left) & (best_coords < right)
+        if inside.any():
+            parts.append(Piece.of(whole.ys[inside], whole.xs[inside], whole.region))
+    return parts
+
+
+def _clusters(pieces: list[Piece], cut_groups: list[int]) -> list[list[Piece]]:
+    """Group pieces that may share a digit (near each other on a line, or stacked), left to right."""
+    boxes = [piece.box for piece in pieces]
+    parent = list(range(len(pieces)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(len(pieces)), key=lambda i: boxes[i][0])
+    for position, i in enumerate(order):
+        xi, yi, wi, hi = boxes[i]
+        for j in order[position + 1 :]:
+            xj, yj, wj, hj = boxes[j]
+            tall = max(hi, hj)
+            if xj > xi + wi + _JOIN_GAP * tall:
+                break  # sorted by left edge: every later piece is farther
+            overlap_y = min(yi + hi, yj + hj) - max(yi, yj)
+            overlap_x = min(xi + wi, xj + wj) - max(xi, xj)
+            side_by_side = overlap_y >= 0.3 * min(hi, hj)
+            stacked = overlap_x >= 0.3 * min(wi, wj) and -overlap_y <= _JOIN_GAP * tall
+            if side_by_side or stacked or cut_groups[i] == cut_groups[j]:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[Piece]] = {}
+    for i in range(len(pieces)):
+        groups.setdefault(root(i), []).append(pieces[i])
+    return [sorted(group, key=lambda p: float(p.xs.mean())) for group in groups.values()]
+
+
+def _hypothesis(page, members, cluster, start, stop, max_aspect, min_density) -> Hypothesis | None:
+    """The run ``members[start:stop]`` as one digit, or None when it cannot be one by its shape."""
+    run = members[start:stop]
+    x0 = min(piece.box[0] for piece in run)
+    y0 = min(piece.box[1] for piece in run)
+    w = max(piece.box[0] + piece.box[2] for piece in run) - x0
+    h = max(piece.box[1] + piece.box[3] for piece in run) - y0
+    if not page.min_digit_height <= h <= page.max_digit_height or w > max_aspect * h:
+        return None
+    ys = np.concatenate([piece.ys for piece in run]) if len(run) > 1 else run[0].ys
+    xs = np.concatenate([piece.xs for piece in run]) if len(run) > 1 else run[0].xs
+    if len(ys) < min_density * w * h:
+        return None
+    crop = np.zeros((h, w), np.uint8)
+    crop[ys - y0, xs - x0] = page.ink[ys, xs]
+    return Hypothesis(cluster, start, stop, page.to_frame((x0, y0, w, h)), mnist_style(crop), w / h)

@@ -1,0 +1,183 @@
+"""New handwriting from MNIST's own: random geometry, elastic wobble, stroke width and blur.
+
+MNIST's 500 writers are not everyone: other people slant, stretch, wobble and write with
+thicker or thinner pens. Each training image is redrawn on the fly as one of those hands
+would have written it, so the network learns shapes rather than MNIST's habits. Every
+variation is made from MNIST itself (never from rendered fonts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_SIZE = 28
+_CENTRE = (_SIZE - 1) / 2
+_ELASTIC_GRID = 4
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """How far each variation may go.
+
+    Attributes:
+        rotation: Largest rotation, degrees either way.
+        shear: Largest horizontal shear (slant), either way.
+        scale: Smallest and largest zoom; each axis drawn separately within ``aspect``.
+        aspect: Largest ratio between the horizontal and the vertical zoom.
+        shift: Largest translation in pixels, each axis.
+        elastic: Probability of an elastic wobble (after Simard et al. 2003): each pixel moves by
+            up to ``elastic_alpha`` pixels, smoothly (random on a 4×4 grid, interpolated).
+        thicken, thin: Probabilities of a dilated or eroded stroke.
+        blur: Probability of a slight Gaussian blur.
+    """
+
+    rotation: float = 12.0
+    shear: float = 0.3
+    scale: tuple[float, float] = (0.85, 1.05)
+    aspect: float = 1.12
+    shift: float = 2.0
+    elastic: float = 0.5
+    elastic_alpha: float = 1.8
+    thicken: float = 0.15
+    thin: float = 0.15
+    blur: float = 0.15
+
+
+def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = Augmentation()) -> np.ndarray:
+    """Redraw each digit as another writer might have written it.
+
+    Args:
+        images: uint8 (N, 28, 28), white ink on black, as MNIST.
+        rng: Source of every random choice (the same state gives the same images).
+        spec: How far each variation may go.
+
+    Returns:
+        uint8 (N, 28, 28), the same digits, varied.
+    """
+    import cv2
+
+    count = len(images)
+    angle = np.deg2rad(rng.uniform(-spec.rotation, spec.rotation, count))
+    shear = rng.uniform(-spec.shear, spec.shear, count)
+    zoom = rng.uniform(*spec.scale, count)
+    stretch = np.exp(rng.uniform(-np.log(spec.aspect), np.log(spec.aspect), count))
+    shift = rng.uniform(-spec.shift, spec.shift, (count, 2))
+    elastic = rng.random(count) < spec.elastic
+    thicken = rng.random(count) < spec.thicken
+    thin = ~thicken & (rng.random(count) < spec.thin / (1 - spec.thicken))
+    blur = rng.random(count) < spec.blur
+    # Where each output pixel comes from: the inverse of zoom·rotate·shear, then the shift (all at once).
+    cos, sin = np.cos(angle), np.sin(angle)
+    forward = np.stack([np.stack([cos, cos * shear - sin], -1), np.stack([sin, sin * shear + cos], -1)], -2)
+    forward = forward * np.stack([zoom * stretch, zoom / stretch], -1)[:, None, :]
+    inverse = np.linalg.inv(forward).astype(np.float32)
+    ys, xs = np.mgrid[0:_SIZE, 0:_SIZE].astype(np.float32) - _CENTRE
+    dx = xs[None] - shift[:, 0, None, None].astype(np.float32)
+    dy = ys[None] - shift[:, 1, None, None].astype(np.float32)
+    maps = np.stack(
+        [inverse[:, 0, 0, None, None] * dx + inverse[:, 0, 1, None, None] * dy,
+         inverse[:, 1, 0, None, None] * dx + inverse[:, 1, 1, None, None] * dy],
+        axis=-1,
+    ) + np.float32(_CENTRE)
+    if elastic.any():
+        # A smooth random displacement: noise on a coarse grid, interpolated over the image.
+        chosen = np.flatnonzero(elastic)
+        coarse = rng.uniform(-1, 1, (len(chosen), 2, _ELASTIC_GRID, _ELASTIC_GRID)).astype(np.float32)
+        upsample = _upsampling_matrix()
+        fields = upsample @ coarse @ upsample.T  # (n, 2, 28, 28)
+        maps[chosen] += fields.transpose(0, 2, 3, 1) * spec.elastic_alpha
+    kernel = np.ones((2, 2), np.uint8)
+    out = np.empty_like(images)
+    for i in range(count):
+        image = cv2.remap(images[i], maps[i], None, cv2.INTER_LINEAR, borderValue=0)
+        if thicken[i]:
+            image = cv2.dilate(image, kernel)
+        elif thin[i]:
+            eroded = cv2.erode(image, kernel)
+            image = eroded if eroded.max() > 64 else image  # never erase a thin digit entirely
+        if blur[i]:
+            image = cv2.GaussianBlur(image, (3, 3), 0.7)
+        out[i] = image
+    return out
+
+
+def non_digits(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What a page reader must not take for a digit, made from MNIST digits and shaped as the reader shapes crops.
+
+    About half are the smaller piece of one digit cut upright or slanted at 30–70% of its
+    width, or across at 30–70% of its height (never a lone upright bar: that is a "1");
+    the rest are two digits side by side, from overlapping by
+    a fifth to apart by a fifth of their height. Each is cropped to its ink and centred
+    as :func:`runtime.preprocess.mnist_style` centres what a camera finds, so the network
+    learns to be unsure about exactly what a wrong split or join would show it.
+
+    Args:
+        images: uint8 (N, 28, 28) digits, white on black; two are used per pair.
+        rng: Source of every random choice.
+
+    Returns:
+        uint8 (N, 28, 28).
+    """
+    from runtime.preprocess import mnist_style
+
+    out = np.zeros_like(images)
+    for i, image in enumerate(images):
+        crop = _piece_of(image, rng) if rng.random() < 0.5 else None
+        if crop is None:  # a pair, or a piece that would pass for a "1"
+            crop = _pair_of(image, images[int(rng.integers(len(images)))], rng)
+        x, y, w, h = _ink_box(crop)
+        out[i] = mnist_style(crop[y : y + h, x : x + w])
+    return out
+
+
+_GRID = np.mgrid[0:_SIZE, 0:_SIZE]
+
+
+def _upsampling_matrix() -> np.ndarray:
+    """float32 (28, 4): bicubic interpolation from the coarse elastic grid to the image's pixels."""
+    import cv2
+
+    unit = np.eye(_ELASTIC_GRID, dtype=np.float32)
+    return np.stack(
+        [cv2.resize(unit[:, [a]], (1, _SIZE), interpolation=cv2.INTER_CUBIC)[:, 0] for a in range(_ELASTIC_GRID)], axis=1
+    )
+
+
+def _ink_box(image: np.ndarray) -> tuple[int, int, int, int]:
+    rows, cols = np.flatnonzero(image.max(axis=1) > 40), np.flatnonzero(image.max(axis=0) > 40)
+    if not len(rows):
+        return 0, 0, image.shape[1], image.shape[0]
+    return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
+
+
+def _piece_of(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """The smaller side of a cut through the digit, or None where that side is a lone bar."""
+    x, y, w, h = _ink_box(image)
+    ys, xs = _GRID
+    if rng.random() < 0.7:  # cut between left and right, perhaps slanted
+        shear = rng.uniform(-0.3, 0.3)
+        cut = x + rng.uniform(0.3, 0.7) * w
+        left = (xs - shear * (ys - (y + h / 2))) < cut
+    else:  # cut between top and bottom
+        left = ys < y + rng.uniform(0.3, 0.7) * h
+    piece = np.where(left, image, 0).astype(np.uint8)
+    if int(piece.sum()) > int(image.sum()) // 2:
+        piece = np.where(left, 0, image).astype(np.uint8)
+    _, _, pw, ph = _ink_box(piece)
+    return None if pw < 0.35 * ph else piece
+
+
+def _pair_of(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    ax, _, aw, _ = _ink_box(first)
+    bx, _, bw, _ = _ink_box(second)
+    gap = int(round(rng.uniform(-0.2, 0.2) * 20))
+    canvas = np.zeros((28, 28 * 3), np.uint8)
+    canvas[:, 28 : 56] = first
+    offset = 28 + ax + aw + gap - bx  # where the second digit's frame starts
+    offset = int(np.clip(offset, 0, canvas.shape[1] - 28))
+    vertical = int(rng.integers(-2, 3))
+    moved = np.roll(second, vertical, axis=0)
+    canvas[:, offset : offset + 28] = np.maximum(canvas[:, offset : offset + 28], moved)
+    return canvas
