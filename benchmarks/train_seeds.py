@@ -24,13 +24,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--recipes", nargs="+", default=["default", "reference"])
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", type=Path, help="train into this folder (RECIPE-SEED/) and keep the runs")
     args = parser.parse_args()
     cnnkit = Path(sys.executable).with_name("cnnkit")
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         for recipe in args.recipes:
             for seed in args.seeds:
-                out = Path(scratch) / f"{recipe}-{seed}"
+                out = (args.keep or Path(scratch)) / f"{recipe}-{seed}"
                 started = time.perf_counter()
                 subprocess.run(
                     [str(cnnkit), "train", "--recipe", recipe, "--seed", str(seed), "--out", str(out)],

@@ -23,7 +23,7 @@ _STROKE_SATURATION = 0.6  # ink at 60% of a digit's peak and above becomes full 
 _RELATIVE_INK_SCALE = 320.0  # ink = 320 × (paper − pixel) / paper: a pen at 80% darker saturates
 _EDGE_INK_PIXELS = 2  # solid ink pixels on the frame's edge that make a region "cut off"
 _SQUARE_3 = np.ones((3, 3), np.uint8)
-_MAX_RULE_THICKNESS = 9.0  # pixels: thicker long runs are strokes or bars, not paper ruling
+_MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
 
 
 class Polarity(str, enum.Enum):
@@ -271,10 +271,23 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
         for contour in contours:
             x, y, w, h = cv2.boundingRect(contour)
             extent = w if horizontal else h
-            thickness = 2 * cv2.contourArea(contour) / max(1, extent)  # in full-resolution pixels
-            if extent < span / 3 or thickness > _MAX_RULE_THICKNESS:
+            if extent < span / 3:
+                continue
+            # The line's thickness is its typical one: a digit touching it must not count.
+            shape = np.zeros((h, w), np.uint8)
+            cv2.drawContours(shape, [contour], -1, 1, cv2.FILLED, offset=(-x, -y))
+            across_counts = shape.sum(axis=0 if horizontal else 1)
+            thickness = 2 * float(np.median(across_counts[across_counts > 0]))  # in full-resolution pixels
+            if thickness > _MAX_RULE_THICKNESS:
                 continue  # a digit's stroke, or a thick bar: not a ruled line
-            vx, vy, x0, y0 = cv2.fitLine(contour, cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+            # Fit the middle of the run at each position along it, robustly: where a digit touches
+            # the line, the middle moves off the line, and a least-squares fit would follow it.
+            positions = np.flatnonzero(across_counts)
+            weights = shape * np.arange(shape.shape[0 if horizontal else 1], dtype=np.float32)[:, None] if horizontal \
+                else shape * np.arange(shape.shape[1], dtype=np.float32)[None, :]
+            middles = weights.sum(axis=0 if horizontal else 1)[positions] / across_counts[positions]
+            points = np.stack([positions + x, middles + y] if horizontal else [middles + x, positions + y], axis=1)
+            vx, vy, x0, y0 = cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
             x0, y0, reach = 2 * x0 + 0.5, 2 * y0 + 0.5, 4 * span
             drawn = found.setdefault(horizontal, np.zeros_like(binary))
             cv2.line(

@@ -19,7 +19,7 @@ import numpy as np
 from runtime.preprocess import InkPage, mnist_style
 
 # A region wider than this many heights may hold more than one digit: it is cut into pieces.
-_CUT_ASPECT = 0.75
+_CUT_ASPECT = 0.95
 # Slants tried for a cut (horizontal shift per unit of height): upright and both italic ways.
 _CUT_SHEARS = (0.0, 0.3, -0.3)
 # A digit is made of at most this many pieces (a wide region may be cut in up to five).
@@ -127,6 +127,9 @@ class Lattice:
                     score = best[start] + scores[index]
                     if start > 0 and pieces[start - 1].region == pieces[start].region:
                         score -= _CUT_COST
+                    previous = back[start][1]
+                    if previous is not None and _stacked(self.hypotheses[previous].box, self.hypotheses[index].box):
+                        score -= _STACKED_COST
                     if score > best[stop]:
                         best[stop], back[stop] = score, (start, index)
             path, stop = [], count
@@ -145,6 +148,29 @@ class Lattice:
         return chosen, rejected
 
 
+def _apart(left: Piece, right: Piece, min_height: float) -> bool:
+    """True for two separate regions, each as tall as a digit, side by side with a clear gap."""
+    if left.region == right.region or min(left.box[3], right.box[3]) < min_height:
+        return False
+    lx, _, lw, lh = left.box
+    rx, _, rw, rh = right.box
+    gap = max(rx - (lx + lw), lx - (rx + rw))
+    overlap = min(lx + lw, rx + rw) - max(lx, rx)
+    return gap > _CLEAR_GAP * max(lh, rh) and overlap < 0.3 * min(lw, rw)
+
+
+# Paper between two digit-tall regions wider than this share of their height keeps them apart.
+_CLEAR_GAP = 0.12
+
+
+def _stacked(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """True when two boxes share most of the narrower one's columns: one above the other."""
+    overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    return overlap > 0.5 * min(a[2], b[2])
+
+
+# Two digits of a line stand side by side: reading pieces one above the other as two digits costs this.
+_STACKED_COST = 1.5
 # Leaving out a fragment too small to be a digit costs little: specks and bits of ruling.
 _SKIP_FRAGMENT = math.log(0.7)
 
@@ -175,6 +201,8 @@ def build_lattice(page: InkPage, *, max_aspect: float = 2.2, min_density: float 
             for stop in range(start + 1, min(len(members), start + _MAX_RUN) + 1):
                 if len(hypotheses) >= _MAX_HYPOTHESES:
                     break
+                if stop - start > 1 and _apart(members[stop - 2], members[stop - 1], page.min_digit_height):
+                    break  # two whole digits with paper between them are never one digit
                 hypothesis = _hypothesis(page, members, cluster_index, start, stop, max_aspect, min_density)
                 if hypothesis is not None:
                     hypotheses.append(hypothesis)
