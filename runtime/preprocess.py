@@ -21,8 +21,10 @@ MNIST_SIZE = 28
 MNIST_BOX = 20
 _STROKE_SATURATION = 0.6  # ink at 60% of a digit's peak and above becomes full white
 _RELATIVE_INK_SCALE = 320.0  # ink = 320 × (paper − pixel) / paper: a pen at 80% darker saturates
-_EDGE_INK_PIXELS = 2  # solid ink pixels on the frame's edge that make a region "cut off"
+_EDGE_INK_PIXELS = 2  # pixels of full-strength stroke on the frame's edge that make a region "cut off"
+_EDGE_STROKE_SHARE = 0.8  # "full strength": this share of the region's typical (90th percentile) ink
 _SQUARE_3 = np.ones((3, 3), np.uint8)
+_MIN_RULE_SPAN = 0.55  # share of the frame's width (height) a ruled line crosses at least
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
 
 
@@ -222,17 +224,20 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     contours, _ = cv2.findContours(bridged, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     short_side = min(gray.shape)
     min_piece = max(4.0, (short_side * 0.015) ** 2)
+    paper = float(np.percentile(gray[::8, ::8], 90))
     regions = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
         if w * h < min_piece or h > options.max_height * short_side or w > 2 * options.max_height * short_side:
             continue
-        mask = np.zeros((h, w), np.uint8)
-        cv2.drawContours(mask, [contour], -1, 255, cv2.FILLED, offset=(-x, -y))
-        mask &= binary[y : y + h, x : x + w]
-        if _cut_by_frame_edge(binary, x, y, w, h):
+        filled = np.zeros((h, w), np.uint8)
+        cv2.drawContours(filled, [contour], -1, 255, cv2.FILLED, offset=(-x, -y))
+        mask = (filled & binary[y : y + h, x : x + w]) > 0
+        if _is_solid(gray[y : y + h, x : x + w], filled > 0, mask, paper):
             continue
-        regions.append(Region((x, y, w, h), mask > 0))
+        if _cut_by_frame_edge(ink, mask, x, y):
+            continue
+        regions.append(Region((x, y, w, h), mask))
     return InkPage(
         ink=ink,
         regions=tuple(regions),
@@ -245,8 +250,8 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
 def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
     """Remove the lines of ruled or squared paper (and other long, thin, straight lines) from ``binary``.
 
-    A line is a thin run of pale ink or darker, nearly horizontal or vertical, longer than
-    a third of the frame (pale lines pass the ink threshold only where they cross); each is
+    A line is a thin run of pale ink or darker, nearly horizontal or vertical, across more than
+    half the frame (pale lines pass the ink threshold only where they cross); each is
     fitted with a straight line and the pixels along it are removed, except where a stroke
     crosses it (ink on both sides).
     """
@@ -271,8 +276,8 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
         for contour in contours:
             x, y, w, h = cv2.boundingRect(contour)
             extent = w if horizontal else h
-            if extent < span / 3:
-                continue
+            if extent < _MIN_RULE_SPAN * span:
+                continue  # shorter than paper ruling: a stroke (a tall "1" stays a digit)
             # The line's thickness is its typical one: a digit touching it must not count.
             shape = np.zeros((h, w), np.uint8)
             cv2.drawContours(shape, [contour], -1, 1, cv2.FILLED, offset=(-x, -y))
@@ -312,23 +317,40 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
     return kept
 
 
-def _cut_by_frame_edge(binary: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+def _cut_by_frame_edge(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> bool:
     """True when ink of this region runs off the frame: what is left is not the whole digit.
 
-    A whole digit a few pixels from the edge may reach it with its blurred rim; a cut
-    one has solid ink on the edge row or column.
+    A whole digit close to the edge may reach it with its blurred rim; a cut one crosses
+    the edge with a stroke at its full strength.
     """
-    frame_h, frame_w = binary.shape
+    frame_h, frame_w = ink.shape
+    h, w = mask.shape
+    region_ink = ink[y : y + h, x : x + w]
+    strong = _EDGE_STROKE_SHARE * float(np.percentile(region_ink[mask], 90))
     edges = []
     if x == 0:
-        edges.append(binary[y : y + h, 0])
+        edges.append(region_ink[:, 0][mask[:, 0]])
     if y == 0:
-        edges.append(binary[0, x : x + w])
+        edges.append(region_ink[0][mask[0]])
     if x + w >= frame_w:
-        edges.append(binary[y : y + h, frame_w - 1])
+        edges.append(region_ink[:, -1][mask[:, -1]])
     if y + h >= frame_h:
-        edges.append(binary[frame_h - 1, x : x + w])
-    return any(np.count_nonzero(edge) >= _EDGE_INK_PIXELS for edge in edges)
+        edges.append(region_ink[-1][mask[-1]])
+    return any(np.count_nonzero(edge >= strong) >= _EDGE_INK_PIXELS for edge in edges)
+
+
+def _is_solid(gray: np.ndarray, filled: np.ndarray, mask: np.ndarray, paper: float) -> bool:
+    """True for a dark blob (a pen cap, a phone) whose inside is as dark as its rim.
+
+    The paper's brightness follows anything larger than the ink map's kernel, so a large
+    blob's ink is only its rim; a digit's holes and gaps are paper.
+    """
+    inside = filled & ~mask
+    if np.count_nonzero(inside) < 0.3 * np.count_nonzero(filled):
+        return False
+    # Medians: ruling or a stray stroke inside a digit's loop must not make it look dark.
+    rim, hole = float(np.median(gray[mask])), float(np.median(gray[inside]))
+    return hole < rim + 0.5 * (paper - rim)
 
 
 def find_digits(image: np.ndarray, options: FindOptions = FindOptions()) -> list[DigitCandidate]:

@@ -1,0 +1,126 @@
+"""Page-aware finding and the segmentation lattice, on drawn frames (no model needed)."""
+
+import cv2
+import numpy as np
+
+from runtime.preprocess import find_digits, find_ink
+from runtime.segment import build_lattice
+
+
+def _paper(width=480, height=320, level=215):
+    return np.full((height, width), level, np.uint8)
+
+
+def _seven(frame, x, y, height, ink=30, thickness=6):
+    """A '7' written with two strokes, its box starting at (x, y)."""
+    width = int(0.6 * height)
+    cv2.line(frame, (x, y), (x + width, y), ink, thickness)
+    cv2.line(frame, (x + width, y), (x + width // 3, y + height), ink, thickness)
+
+
+def _zero(frame, cx, cy, height, ink=30, thickness=6):
+    cv2.ellipse(frame, (cx, cy), (int(0.3 * height), height // 2), 0, 0, 360, ink, thickness)
+
+
+def _ruled(frame, spacing=26, ink=150, squared=False):
+    for y in range(8, frame.shape[0], spacing):
+        cv2.line(frame, (0, y), (frame.shape[1], y + 3), ink, 2)
+    if squared:
+        for x in range(5, frame.shape[1], spacing):
+            cv2.line(frame, (x, 0), (x + 2, frame.shape[0]), ink, 2)
+
+
+def test_ruled_and_squared_paper_and_a_desk_edge_give_no_candidate():
+    ruled = _paper()
+    _ruled(ruled)
+    squared = _paper()
+    _ruled(squared, spacing=20, squared=True)
+    desk = _paper()
+    pts = np.array([[0, 0], [90, 0], [70, 320], [0, 320]], np.int32)
+    cv2.fillPoly(desk, [pts], 60)  # a dark desk beside the page, its edge slightly tilted
+    rng = np.random.default_rng(0)
+    grain = cv2.GaussianBlur(rng.normal(0, 14, desk.shape).astype(np.float32), (0, 0), 2)
+    textured = np.clip(np.where(desk < 100, desk + grain, desk), 0, 255).astype(np.uint8)
+    for frame in (ruled, squared, desk, textured):
+        blurred = cv2.GaussianBlur(frame, (0, 0), 1.0)
+        assert find_digits(blurred) == []
+        assert build_lattice(find_ink(blurred)).hypotheses == ()
+
+
+def test_a_digit_on_ruled_paper_keeps_its_strokes():
+    frame = _paper()
+    _ruled(frame)
+    _seven(frame, 200, 90, 120)
+    found = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
+    assert len(found) == 1
+    x, y, w, h = found[0].box
+    assert abs(x - 200) <= 6 and abs(y - 90) <= 6 and h >= 110
+
+
+def test_a_whole_digit_close_to_the_edge_is_found_and_a_cut_one_is_not():
+    for side in ("left", "right", "top", "bottom"):
+        frame = _paper()
+        # The 6-px strokes' rim 1 px from the edge (one column or row of paper), its blur reaching it.
+        if side == "left":
+            _seven(frame, 4, 100, 100)
+        elif side == "right":
+            _seven(frame, 480 - 5 - 60, 100, 100)
+        elif side == "top":
+            _seven(frame, 200, 4, 100)
+        else:
+            _seven(frame, 200, 320 - 5 - 100, 100)
+        assert len(find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))) == 1, side
+    cut = _paper()
+    _seven(cut, -20, 100, 100)
+    assert find_digits(cut) == []
+
+
+def test_touching_digits_are_one_region_with_a_cut_hypothesis_for_each_digit():
+    frame = _paper()
+    _zero(frame, 180, 160, 120)
+    _zero(frame, 250, 160, 120)  # the two zeros' strokes touch
+    page = find_ink(frame)
+    assert len(page.regions) == 1
+    boxes = [h.box for h in build_lattice(page).hypotheses]
+    whole = page.regions[0].box
+    assert any(box[2] >= whole[2] - 2 for box in boxes), "the whole region is a hypothesis"
+    left = [box for box in boxes if box[0] <= 148 and box[0] + box[2] <= 222]
+    right = [box for box in boxes if box[0] >= 210 and box[0] + box[2] >= 278]
+    assert left and right, boxes
+
+
+def test_pieces_of_a_broken_digit_can_be_read_together():
+    frame = _paper()
+    cv2.line(frame, (200, 100), (260, 100), 30, 6)  # a "5"'s top bar, not touching its body
+    cv2.line(frame, (202, 112), (200, 150), 30, 6)
+    cv2.ellipse(frame, (225, 180), (28, 30), 0, -150, 150, 30, 6)
+    lattice = build_lattice(find_ink(frame))
+    spans = {(h.box[1], h.box[1] + h.box[3]) for h in lattice.hypotheses}
+    assert any(top <= 100 and bottom >= 205 for top, bottom in spans), spans
+
+
+def test_best_reading_follows_the_model_and_the_priors():
+    frame = _paper()
+    _zero(frame, 180, 160, 120)
+    _zero(frame, 250, 160, 120)
+    lattice = build_lattice(find_ink(frame))
+    whole = [i for i, h in enumerate(lattice.hypotheses) if h.stop - h.start == len(lattice.clusters[0])]
+    assert whole
+    # A model sure of the whole region as one digit and unsure of every piece: one digit.
+    probabilities = np.full((len(lattice.hypotheses), 10), 0.1, np.float32)
+    probabilities[whole[0]] = 0.0
+    probabilities[whole[0], 8] = 1.0
+    chosen, _ = lattice.best(probabilities, 0.5)
+    assert [label for _, label, _ in chosen] == [8]
+    # Unsure of the whole, sure of two pieces that each span half of it: two digits.
+    probabilities = np.full((len(lattice.hypotheses), 10), 0.1, np.float32)
+    half = lattice.clusters[0][0].box[0] + (lattice.hypotheses[whole[0]].box[2]) // 2
+    for i, h in enumerate(lattice.hypotheses):
+        if h.box[0] + h.box[2] <= half + 8 or h.box[0] >= half - 8:
+            probabilities[i] = 0.0
+            probabilities[i, 0] = 1.0
+    chosen, _ = lattice.best(probabilities, 0.5)
+    assert [label for _, label, _ in chosen] == [0, 0]
+    # Unsure of everything: nothing is read, and the region counts as rejected.
+    chosen, rejected = lattice.best(np.full((len(lattice.hypotheses), 10), 0.1, np.float32), 0.5)
+    assert chosen == [] and rejected >= 1
