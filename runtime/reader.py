@@ -64,13 +64,19 @@ def read_digits(
         The digits left to right, and the number they form on one line.
     """
     started = time.perf_counter()
-    lattice = build_lattice(find_ink(image, options), max_aspect=options.max_aspect, min_density=options.min_density)
+    page = find_ink(image, options)
+    lattice = build_lattice(page, max_aspect=options.max_aspect, min_density=options.min_density)
     found = time.perf_counter()
     if not lattice.hypotheses:
         return Reading((), None, 0, {"find_ms": (found - started) * 1e3, "infer_ms": 0.0})
-    probabilities = model.predict(lattice.images())
+    chosen, rejected = lattice.best(model.predict(lattice.images()), min_confidence)
+    unsure = lattice.unsure_regions(chosen)
+    if unsure:
+        # A second look where the model could not read a region surely whole: cut it and read again.
+        second = build_lattice(page, max_aspect=options.max_aspect, min_density=options.min_density, also_cut=unsure)
+        if second.hypotheses:
+            chosen, rejected = second.best(model.predict(second.images()), min_confidence)
     inferred = time.perf_counter()
-    chosen, rejected = lattice.best(probabilities, min_confidence)
     digits = tuple(
         Digit(label, model.class_names[label], confidence, hypothesis.box)
         for hypothesis, label, confidence in sorted(chosen, key=lambda item: item[0].box[0])

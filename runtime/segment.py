@@ -20,6 +20,10 @@ from runtime.preprocess import InkPage, mnist_style
 
 # A region wider than this many heights may hold more than one digit: it is cut into pieces.
 _CUT_ASPECT = 0.95
+# A region the model cannot read surely whole is cut too when it is wider than this ("13" touching).
+_UNSURE_CUT_ASPECT = 0.45
+# A digit read at least this surely needs no second look.
+_SURE = 0.9
 # Slants tried for a cut (horizontal shift per unit of height): upright and both italic ways.
 _CUT_SHEARS = (0.0, 0.3, -0.3)
 # A digit is made of at most this many pieces (a wide region may be cut in up to five).
@@ -92,6 +96,33 @@ class Lattice:
     def images(self) -> np.ndarray:
         """uint8 (N, 28, 28): every hypothesis, for one batched inference call."""
         return np.stack([hypothesis.image for hypothesis in self.hypotheses])
+
+    def unsure_regions(self, chosen: list[tuple[Hypothesis, int, float]]) -> frozenset[int]:
+        """Regions as tall as a digit that no sure reading covers: worth cutting and reading again.
+
+        Args:
+            chosen: What :meth:`best` chose.
+        """
+        sure = set()
+        for hypothesis, _, confidence in chosen:
+            if confidence >= _SURE:
+                sure.update(p.region for p in self.clusters[hypothesis.cluster][hypothesis.start : hypothesis.stop])
+        pieces = [
+            (piece, tall)
+            for members, sized in zip(self.clusters, self.digit_sized, strict=True)
+            for piece, tall in zip(members, sized, strict=True)
+        ]
+        counts: dict[int, int] = {}
+        for piece, _ in pieces:
+            counts[piece.region] = counts.get(piece.region, 0) + 1
+        return frozenset(
+            piece.region
+            for piece, tall in pieces
+            if tall
+            and piece.region not in sure
+            and counts[piece.region] == 1  # not cut yet
+            and piece.box[2] > _UNSURE_CUT_ASPECT * piece.box[3]
+        )
 
     def best(self, probabilities: np.ndarray, min_confidence: float) -> tuple[list[tuple[Hypothesis, int, float]], int]:
         """The most probable reading: per cluster, the runs whose digits the model is surest of.
@@ -175,13 +206,17 @@ _STACKED_COST = 1.5
 _SKIP_FRAGMENT = math.log(0.7)
 
 
-def build_lattice(page: InkPage, *, max_aspect: float = 2.2, min_density: float = 0.06) -> Lattice:
+def build_lattice(
+    page: InkPage, *, max_aspect: float = 2.2, min_density: float = 0.06, also_cut: frozenset[int] = frozenset()
+) -> Lattice:
     """Cut a page's regions into pieces and list every run of pieces that may be a digit.
 
     Args:
         page: Ink and regions, from :func:`runtime.preprocess.find_ink`.
         max_aspect: Widest width/height of a digit hypothesis.
         min_density: Smallest share of ink in a hypothesis's box.
+        also_cut: Regions (indices into ``page.regions``) to cut although they are no wider
+            than one digit: the model could not read them whole (see :meth:`Lattice.unsure_regions`).
     """
     pieces: list[Piece] = []
     cut_groups: list[int] = []  # pieces cut from one region are neighbours whatever their gap
@@ -189,7 +224,8 @@ def build_lattice(page: InkPage, *, max_aspect: float = 2.2, min_density: float 
         x, y, w, h = region.box
         ys, xs = np.nonzero(region.mask)
         whole = Piece(ys + y, xs + x, number, region.box)
-        parts = _cut(whole, h, page.min_digit_height) if w > _CUT_ASPECT * h and h >= page.min_digit_height else [whole]
+        wide = w > _CUT_ASPECT * h or (number in also_cut and w > _UNSURE_CUT_ASPECT * h)
+        parts = _cut(whole, h, page.min_digit_height) if wide and h >= page.min_digit_height else [whole]
         pieces += parts
         cut_groups += [number] * len(parts)
     clusters = _clusters(pieces, cut_groups)
