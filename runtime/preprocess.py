@@ -326,7 +326,6 @@ def _cut_by_frame_edge(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> boo
     frame_h, frame_w = ink.shape
     h, w = mask.shape
     region_ink = ink[y : y + h, x : x + w]
-    strong = _EDGE_STROKE_SHARE * float(np.percentile(region_ink[mask], 90))
     edges = []
     if x == 0:
         edges.append(region_ink[:, 0][mask[:, 0]])
@@ -336,6 +335,9 @@ def _cut_by_frame_edge(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> boo
         edges.append(region_ink[:, -1][mask[:, -1]])
     if y + h >= frame_h:
         edges.append(region_ink[-1][mask[-1]])
+    if not any(len(edge) >= _EDGE_INK_PIXELS for edge in edges):
+        return False
+    strong = _EDGE_STROKE_SHARE * float(np.percentile(region_ink[mask], 90))
     return any(np.count_nonzero(edge >= strong) >= _EDGE_INK_PIXELS for edge in edges)
 
 

@@ -62,24 +62,60 @@ def test_exported_models_meet_their_accuracy_targets(verify_report):
     assert models["model_int8.onnx"]["delta_pp"] >= -0.1, models["model_int8.onnx"]
 
 
+def _read_rates(model, scenes) -> dict[str, float]:
+    from runtime.reader import read_digits
+
+    right: dict[str, list[bool]] = {"single": [], "multi": [], "blank": []}
+    for scene in scenes:
+        read = "".join(digit.name for digit in read_digits(scene.image, model).digits)
+        kind = "blank" if not scene.labels else "single" if len(scene.labels) == 1 else "multi"
+        right[kind].append(read == scene.number)
+    return {kind: float(np.mean(values)) for kind, values in right.items() if values}
+
+
 @pytest.mark.slow
 def test_reading_synthetic_camera_frames_holds_its_floor(trained_run, verify_report, mnist_dir):
     from runtime import load_model
-    from runtime.reader import read_digits
     from toolkit.data import load_mnist
     from toolkit.scenes import scene_set
 
     model = load_model(trained_run / "model_int8.tflite", num_threads=1)
     _, (x_test, y_test) = load_mnist(mnist_dir)
-    scenes = scene_set(x_test, y_test, singles=100, multis=60, blanks=40, seed=7)
-    right = {"single": [], "multi": [], "blank": []}
-    for scene in scenes:
-        read = "".join(digit.name for digit in read_digits(scene.image, model).digits)
-        kind = "blank" if not scene.labels else "single" if len(scene.labels) == 1 else "multi"
-        right[kind].append(read == scene.number)
-    assert np.mean(right["single"]) >= 0.94, np.mean(right["single"])
-    assert np.mean(right["multi"]) >= 0.85, np.mean(right["multi"])
-    assert np.mean(right["blank"]) >= 0.95, np.mean(right["blank"])
+    rates = _read_rates(model, scene_set(x_test, y_test, singles=100, multis=60, blanks=40, seed=7))
+    assert rates["single"] >= 0.95 and rates["multi"] >= 0.87 and rates["blank"] >= 0.97, rates
+
+
+@pytest.mark.slow
+def test_reading_hard_pages_holds_its_floor(trained_run, verify_report, mnist_dir):
+    """A fixed sample of pages with the hard cases mixed, touching digits alone, and another writer's hand."""
+    from benchmarks.pages import Condition, find_font, font_glyphs, font_source, mnist_source, page_set
+    from runtime import load_model
+    from toolkit.data import load_mnist
+
+    model = load_model(trained_run / "model_int8.tflite", num_threads=1)
+    _, (x_test, y_test) = load_mnist(mnist_dir)
+    digits = mnist_source(x_test[5000:], y_test[5000:])
+    mixed = _read_rates(model, page_set(digits, singles=120, multis=80, blanks=60, seed=11))
+    assert mixed["single"] >= MIXED_FLOOR["single"] and mixed["multi"] >= MIXED_FLOOR["multi"], mixed
+    assert mixed["blank"] >= MIXED_FLOOR["blank"], mixed
+    touching_only = {condition: 0.0 for condition in Condition} | {Condition.TOUCHING: 1.0}
+    touching = _read_rates(model, page_set(digits, singles=0, multis=60, blanks=0, seed=12, rates=touching_only))
+    assert touching["multi"] >= TOUCHING_FLOOR, touching
+    font = find_font("Humor-Sans.ttf")
+    if font is None:
+        pytest.skip("fonts-humor-sans is not installed (.ci/run installs it): the other-writer floor is unchecked")
+    clean = {condition: 0.0 for condition in Condition}
+    other_hand = _read_rates(
+        model, page_set(font_source(font_glyphs(font)), singles=60, multis=40, blanks=0, seed=13, rates=clean)
+    )
+    assert other_hand["single"] >= FONT_FLOOR["single"] and other_hand["multi"] >= FONT_FLOOR["multi"], other_hand
+
+
+# Floors below what the default recipe's seed-0 model reads on these fixed samples (see the
+# README's reading table), low enough for training noise, high enough to catch a regression.
+MIXED_FLOOR = {"single": 0.65, "multi": 0.45, "blank": 0.97}
+TOUCHING_FLOOR = 0.75
+FONT_FLOOR = {"single": 0.85, "multi": 0.75}
 
 
 @pytest.mark.slow
