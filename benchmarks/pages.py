@@ -144,6 +144,7 @@ def render_page(
     *,
     size: tuple[int, int] = (640, 480),
     writer: str = "mnist",
+    gaps: tuple[float, float] | None = None,
 ) -> Scene:
     """Write ``glyphs`` left to right on one line of a page and photograph it.
 
@@ -154,6 +155,8 @@ def render_page(
         rng: Source of every random choice.
         size: (width, height) of the frame.
         writer: Recorded in the scene.
+        gaps: The range of gaps between neighbours, in digit heights (negative: overlapping);
+            by default −0.1 to 0.4 for touching scenes, 0.25 to 0.5 for the others.
     """
     width, height = size
     page = _paper(rng, width, height)
@@ -164,7 +167,7 @@ def render_page(
     if len(glyphs):
         coverage, boxes, shrink = None, None, 1.0
         while coverage is None:
-            coverage, boxes = _write_line(glyphs, conditions, rng, width, height, desk, shrink)
+            coverage, boxes = _write_line(glyphs, conditions, rng, width, height, desk, shrink, gaps)
             shrink *= 0.8
         ink = _ink_colour(rng, conditions, float(np.median(page)))
         page = page * (1 - coverage[..., None]) + ink * coverage[..., None]
@@ -182,7 +185,7 @@ def render_page(
     return Scene(image, tuple(int(label) for label in labels), tuple(boxes), conditions, writer)
 
 
-def _write_line(glyphs, conditions, rng, width, height, desk, shrink=1.0):
+def _write_line(glyphs, conditions, rng, width, height, desk, shrink=1.0, gap_range=None):
     """Place the glyphs on one line; returns the ink coverage of the frame and each digit's box."""
     count = len(glyphs)
     digit_h = rng.uniform(0.18, 0.4) * height if count <= 3 else rng.uniform(0.12, 0.22) * height
@@ -190,7 +193,7 @@ def _write_line(glyphs, conditions, rng, width, height, desk, shrink=1.0):
     if Condition.SIZES in conditions:
         heights *= rng.uniform(0.7, 1.3, count)
     slant = rng.uniform(0.15, 0.4) * rng.choice([-1, 1]) if Condition.SLANT in conditions else rng.uniform(-0.08, 0.08)
-    low, high = (-0.10, 0.40) if Condition.TOUCHING in conditions else (0.25, 0.5)
+    low, high = gap_range or ((-0.10, 0.40) if Condition.TOUCHING in conditions else (0.25, 0.5))
     gaps = rng.uniform(low, high, count) * heights
     widths = np.array([glyph.shape[1] / glyph.shape[0] for glyph in glyphs]) * heights
     # Keep the line on the page (the desk takes part of the frame) with a margin for rotation.

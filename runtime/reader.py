@@ -55,7 +55,7 @@ def read_digits(
     """Find and classify every digit in ``image``.
 
     Args:
-        image: A frame or photo (see :func:`runtime.preprocess.find_digits`).
+        image: A frame or photo (see :func:`runtime.preprocess.to_gray`).
         model: A loaded model (:func:`runtime.load_model`).
         options: How digits are found.
         min_confidence: Candidates whose top probability is lower are rejected.
