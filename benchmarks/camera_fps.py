@@ -1,11 +1,11 @@
 """Frames per second of the whole headless camera loop, with per-stage times.
 
-Makes a 640×480 video with one MNIST test digit per frame (a new digit every 10
-frames), then runs the real loop over it: decode, find digits, inference,
+Makes a 640×480 video with 3–5 MNIST test digits per frame (new digits every 10 frames;
+``--digits 1 1`` for one), then runs the real loop over it: decode, find digits, inference,
 smoothing, overlay, and a JSON line per frame, with one inference thread.
 
 Usage:
-    CNNKIT_DATA=path/to/mnist python benchmarks/camera_fps.py runs/x/model_int8.tflite [--frames 600] [--opencv-threads N]
+    CNNKIT_DATA=path/to/mnist python benchmarks/camera_fps.py runs/x/model_int8.tflite [--frames 600] [--opencv-threads N] [--digits 3 5]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--opencv-threads", type=int, help="default: OpenCV's own choice")
+    parser.add_argument("--digits", type=int, nargs=2, default=(3, 5), metavar=("MIN", "MAX"), help="digits per frame")
     args = parser.parse_args()
     if args.opencv_threads is not None:
         cv2.setNumThreads(args.opencv_threads)
@@ -40,8 +41,8 @@ def main() -> None:
         video = Path(scratch) / "digits.avi"
         writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))
         for start in range(0, args.frames, 10):
-            index = int(rng.integers(len(x_test)))
-            scene = render_scene(x_test[index : index + 1], y_test[index : index + 1], rng)
+            chosen = rng.choice(len(x_test), size=int(rng.integers(args.digits[0], args.digits[1] + 1)), replace=False)
+            scene = render_scene(x_test[chosen], y_test[chosen], rng)
             for _ in range(min(10, args.frames - start)):
                 writer.write(scene.image)
         writer.release()

@@ -43,20 +43,28 @@ class Piece:
     """Pixels of ink that stay together in every hypothesis: a region or a part of one.
 
     Attributes:
-        ys, xs: Its pixels, at working resolution.
+        box: (x, y, w, h) of its pixels, at working resolution.
+        mask: bool (h, w): which pixels of the box are its ink.
         region: The index of the region it was cut from.
-        box: (x, y, w, h) of its pixels.
+        centre_x: The mean x of its pixels (pieces are ordered by it).
     """
 
-    ys: np.ndarray
-    xs: np.ndarray
-    region: int
     box: tuple[int, int, int, int]
+    mask: np.ndarray
+    region: int
+    centre_x: float
 
     @classmethod
-    def of(cls, ys: np.ndarray, xs: np.ndarray, region: int) -> Piece:
+    def of(cls, box: tuple[int, int, int, int], mask: np.ndarray, region: int) -> Piece:
+        columns = mask.sum(axis=0)
+        return cls(box, mask, region, box[0] + float(columns @ np.arange(len(columns))) / float(columns.sum()))
+
+    @classmethod
+    def of_pixels(cls, ys: np.ndarray, xs: np.ndarray, region: int) -> Piece:
         x0, y0 = int(xs.min()), int(ys.min())
-        return cls(ys, xs, region, (x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1))
+        mask = np.zeros((int(ys.max()) - y0 + 1, int(xs.max()) - x0 + 1), bool)
+        mask[ys - y0, xs - x0] = True
+        return cls.of((x0, y0, mask.shape[1], mask.shape[0]), mask, region)
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,8 +230,7 @@ def build_lattice(
     cut_groups: list[int] = []  # pieces cut from one region are neighbours whatever their gap
     for number, region in enumerate(page.regions):
         x, y, w, h = region.box
-        ys, xs = np.nonzero(region.mask)
-        whole = Piece(ys + y, xs + x, number, region.box)
+        whole = Piece.of(region.box, region.mask, number)
         wide = w > _CUT_ASPECT * h or (number in also_cut and w > _UNSURE_CUT_ASPECT * h)
         parts = _cut(whole, h, page.min_digit_height) if wide and h >= page.min_digit_height else [whole]
         pieces += parts
@@ -247,12 +254,14 @@ def build_lattice(
 
 def _cut(whole: Piece, height: int, min_height: float) -> list[Piece]:
     """Split a wide region at the deepest valleys of its ink, upright or slanted, into pieces."""
-    best_cuts, best_depth, best_coords = [], math.inf, whole.xs
-    centre_y = whole.ys.min() + height / 2
+    ys, xs = np.nonzero(whole.mask)
+    ys, xs = ys + whole.box[1], xs + whole.box[0]
+    best_cuts, best_depth, best_coords = [], math.inf, xs
+    centre_y = ys.min() + height / 2
     margin = max(2, int(0.12 * height))
     for shear in _CUT_SHEARS:
         # Where each pixel lands when the slant is undone: a slanted gap becomes an upright one.
-        coords = np.round(whole.xs - shear * (whole.ys - centre_y)).astype(np.int64)
+        coords = np.round(xs - shear * (ys - centre_y)).astype(np.int64)
         low = int(coords.min())
         profile = np.bincount(coords - low).astype(np.float32)
         if len(profile) < 2 * margin + 3:
@@ -281,7 +290,7 @@ def _cut(whole: Piece, height: int, min_height: float) -> list[Piece]:
     for left, right in zip(edges[:-1], edges[1:]):
         inside = (best_coords >= left) & (best_coords < right)
         if inside.any():
-            parts.append(Piece.of(whole.ys[inside], whole.xs[inside], whole.region))
+            parts.append(Piece.of_pixels(ys[inside], xs[inside], whole.region))
     return parts
 
 
@@ -313,7 +322,7 @@ def _clusters(pieces: list[Piece], cut_groups: list[int]) -> list[list[Piece]]:
     groups: dict[int, list[Piece]] = {}
     for i in range(len(pieces)):
         groups.setdefault(root(i), []).append(pieces[i])
-    return [sorted(group, key=lambda p: float(p.xs.mean())) for group in groups.values()]
+    return [sorted(group, key=lambda p: p.centre_x) for group in groups.values()]
 
 
 def _hypothesis(page, members, cluster, start, stop, max_aspect, min_density) -> Hypothesis | None:
@@ -325,10 +334,14 @@ def _hypothesis(page, members, cluster, start, stop, max_aspect, min_density) ->
     h = max(piece.box[1] + piece.box[3] for piece in run) - y0
     if not page.min_digit_height <= h <= page.max_digit_height or w > max_aspect * h:
         return None
-    ys = np.concatenate([piece.ys for piece in run]) if len(run) > 1 else run[0].ys
-    xs = np.concatenate([piece.xs for piece in run]) if len(run) > 1 else run[0].xs
-    if len(ys) < min_density * w * h:
+    if len(run) == 1:
+        canvas = run[0].mask
+    else:
+        canvas = np.zeros((h, w), bool)
+        for piece in run:
+            px, py, pw, ph = piece.box
+            canvas[py - y0 : py - y0 + ph, px - x0 : px - x0 + pw] |= piece.mask
+    if np.count_nonzero(canvas) < min_density * w * h:
         return None
-    crop = np.zeros((h, w), np.uint8)
-    crop[ys - y0, xs - x0] = page.ink[ys, xs]
+    crop = np.where(canvas, page.ink[y0 : y0 + h, x0 : x0 + w], 0).astype(np.uint8)
     return Hypothesis(cluster, start, stop, page.to_frame((x0, y0, w, h)), mnist_style(crop), w / h)
