@@ -21,6 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from toolkit.scenes import paper_sheet
+
 
 class Condition(str, enum.Enum):
     """One hard case a scene may show."""
@@ -159,7 +161,8 @@ def render_page(
             by default −0.1 to 0.4 for touching scenes, 0.25 to 0.5 for the others.
     """
     width, height = size
-    page = _paper(rng, width, height)
+    page = paper_sheet(rng, width, height, brightness=(160, 235), gradient=(10, 60), tint=(0.9, 1.0))
+    page = page.astype(np.float32)
     if Condition.RULED in conditions or Condition.SQUARED in conditions:
         page = _rule(page, rng, squared=Condition.SQUARED in conditions)
     desk = _desk_mask(rng, width, height) if Condition.DESK_EDGE in conditions else None
@@ -297,18 +300,6 @@ def _shift_to_edge(pieces, rng, desk):
 
 def _desk_on(desk, side):
     return {"left": desk[:, 0].any(), "right": desk[:, -1].any(), "top": desk[0].any(), "bottom": desk[-1].any()}[side]
-
-
-def _paper(rng, width, height):
-    """Off-white paper, lit unevenly: a gradient in a random direction and a soft vignette."""
-    brightness = rng.uniform(160, 235)
-    angle = rng.uniform(0, 2 * np.pi)
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    gradient = ((xs / width - 0.5) * np.cos(angle) + (ys / height - 0.5) * np.sin(angle)) * rng.uniform(10, 60)
-    vignette = ((xs / width - 0.5) ** 2 + (ys / height - 0.5) ** 2) * rng.uniform(0, 60)
-    gray = brightness + gradient - vignette
-    tint = rng.uniform(0.9, 1.0, 3).astype(np.float32)
-    return np.clip(gray[..., None] * tint, 0, 255).astype(np.float32)
 
 
 def _rule(page, rng, *, squared):

@@ -49,7 +49,7 @@ def render_scene(
     import cv2
 
     width, height = size
-    paper = _paper(rng, width, height)
+    paper = paper_sheet(rng, width, height)
     ink_colour = rng.uniform(15, 70)
     count = len(digits)
     boxes = []
@@ -83,16 +83,28 @@ def render_scene(
     return Scene(np.clip(image, 0, 255).astype(np.uint8), tuple(int(label) for label in labels), tuple(boxes))
 
 
-def _paper(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
-    """Off-white paper, lit unevenly: a linear gradient in a random direction plus a soft vignette."""
-    brightness = rng.uniform(160, 230)
+def paper_sheet(
+    rng: np.random.Generator,
+    width: int,
+    height: int,
+    *,
+    brightness: tuple[float, float] = (160, 230),
+    gradient: tuple[float, float] = (20, 70),
+    tint: tuple[float, float] = (0.92, 1.0),
+) -> np.ndarray:
+    """Off-white paper, lit unevenly: a linear gradient in a random direction plus a soft vignette.
+
+    Returns:
+        float BGR (height, width, 3) in [0, 255]; the ranges bound each random choice.
+    """
+    level = rng.uniform(*brightness)
     angle = rng.uniform(0, 2 * np.pi)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    gradient = ((xs / width - 0.5) * np.cos(angle) + (ys / height - 0.5) * np.sin(angle)) * rng.uniform(20, 70)
+    slope = ((xs / width - 0.5) * np.cos(angle) + (ys / height - 0.5) * np.sin(angle)) * rng.uniform(*gradient)
     vignette = ((xs / width - 0.5) ** 2 + (ys / height - 0.5) ** 2) * rng.uniform(0, 60)
-    gray = brightness + gradient - vignette
-    tint = rng.uniform(0.92, 1.0, 3).astype(np.float32)
-    return np.clip(gray[..., None] * tint, 0, 255)
+    gray = level + slope - vignette
+    colour = rng.uniform(*tint, 3).astype(np.float32)
+    return np.clip(gray[..., None] * colour, 0, 255)
 
 
 def scene_set(
