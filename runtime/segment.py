@@ -3,7 +3,7 @@
 Regions of ink are not digits: two digits that touch are one region, a digit written in
 two strokes is two. So the regions are first cut into pieces where a digit may end (the
 valleys of the ink's projection, tried upright and slanted), and neighbouring pieces are
-then grouped into every plausible digit: each run of up to three pieces that is shaped
+then grouped into every plausible digit: each run of up to six pieces that is shaped
 like one. The model reads all of these hypotheses in one batch, and a best-path search
 picks, per cluster of neighbouring pieces, the split whose digits the model is surest
 of (a piece may also be left out as not a digit).
@@ -36,6 +36,12 @@ _WIDE_FROM, _WIDE_COST = 1.2, 0.2
 _CUT_COST = 0.5
 # Hypotheses beyond this count in a frame are not made (a page of scribbles); bounds the batch.
 _MAX_HYPOTHESES = 96
+# Paper between two digit-tall regions wider than this share of their height keeps them apart.
+_CLEAR_GAP = 0.12
+# Two digits of a line stand side by side: reading pieces one above the other as two digits costs this.
+_STACKED_COST = 1.5
+# Leaving out a fragment too small to be a digit costs little: specks and bits of ruling.
+_SKIP_FRAGMENT = math.log(0.7)
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,20 +204,12 @@ def _apart(left: Piece, right: Piece, min_height: float) -> bool:
     return gap > _CLEAR_GAP * max(lh, rh) and overlap < 0.3 * min(lw, rw)
 
 
-# Paper between two digit-tall regions wider than this share of their height keeps them apart.
-_CLEAR_GAP = 0.12
-
-
 def _stacked(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     """True when two boxes share most of the narrower one's columns: one above the other."""
     overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
     return overlap > 0.5 * min(a[2], b[2])
 
 
-# Two digits of a line stand side by side: reading pieces one above the other as two digits costs this.
-_STACKED_COST = 1.5
-# Leaving out a fragment too small to be a digit costs little: specks and bits of ruling.
-_SKIP_FRAGMENT = math.log(0.7)
 
 
 def build_lattice(
