@@ -224,7 +224,7 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     contours, _ = cv2.findContours(bridged, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     short_side = min(gray.shape)
     min_piece = max(4.0, (short_side * 0.015) ** 2)
-    paper = float(np.percentile(gray[::8, ::8], 90))
+    paper = float(np.median(gray[::8, ::8]))  # the ground fills most of a frame, either polarity
     regions = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
@@ -342,17 +342,18 @@ def _cut_by_frame_edge(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> boo
 
 
 def _is_solid(gray: np.ndarray, filled: np.ndarray, mask: np.ndarray, paper: float) -> bool:
-    """True for a dark blob (a pen cap, a phone) whose inside is as dark as its rim.
+    """True for a blob (a pen cap, a phone) whose inside looks like its rim, not like the paper.
 
     The paper's brightness follows anything larger than the ink map's kernel, so a large
-    blob's ink is only its rim; a digit's holes and gaps are paper.
+    blob's ink is only its rim; a digit's holes and gaps are paper. ``paper`` is the
+    ground's grey level (dark ink on light paper, or light chalk on a dark board).
     """
     inside = filled & ~mask
     if np.count_nonzero(inside) < 0.3 * np.count_nonzero(filled):
         return False
     # Medians: ruling or a stray stroke inside a digit's loop must not make it look dark.
     rim, hole = float(np.median(gray[mask])), float(np.median(gray[inside]))
-    return hole < rim + 0.5 * (paper - rim)
+    return abs(hole - rim) < 0.5 * abs(paper - rim)
 
 
 def find_digits(image: np.ndarray, options: FindOptions = FindOptions()) -> list[DigitCandidate]:
