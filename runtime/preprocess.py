@@ -180,6 +180,10 @@ class InkPage:
     min_digit_height: float
     max_digit_height: float
 
+    def digit_sized(self, w: int, h: int, max_aspect: float) -> bool:
+        """True when a box of w×h working pixels is as tall as a digit and no wider than ``max_aspect`` heights."""
+        return self.min_digit_height <= h <= self.max_digit_height and w <= max_aspect * h
+
     def to_frame(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
         """A working-resolution box in the pixels of the frame given."""
         return tuple(round(value * self.scale) for value in box)  # type: ignore[return-value]
@@ -377,7 +381,7 @@ def find_digits(image: np.ndarray, options: FindOptions = FindOptions()) -> list
     candidates = []
     for region in page.regions:
         x, y, w, h = region.box
-        if not page.min_digit_height <= h <= page.max_digit_height or w > options.max_aspect * h:
+        if not page.digit_sized(w, h, options.max_aspect):
             continue
         if not _has_digit_density(int(np.count_nonzero(region.mask)), w, h, options):
             continue

@@ -69,13 +69,17 @@ def read_digits(
     found = time.perf_counter()
     if not lattice.hypotheses:
         return Reading((), None, 0, {"find_ms": (found - started) * 1e3, "infer_ms": 0.0})
-    chosen, rejected = lattice.best(model.predict(lattice.images()), min_confidence)
+    images = lattice.images()
+    probabilities = model.predict(images)
+    chosen, rejected = lattice.best(probabilities, min_confidence)
     unsure = lattice.unsure_regions(chosen)
     if unsure:
         # A second look where the model could not read a region surely whole: cut it and read again.
         second = build_lattice(page, max_aspect=options.max_aspect, min_density=options.min_density, also_cut=unsure)
         if second.hypotheses:
-            chosen, rejected = second.best(model.predict(second.images()), min_confidence)
+            second_images = second.images()
+            second_probabilities = _read_new_only(model, second_images, images, probabilities)
+            chosen, rejected = second.best(second_probabilities, min_confidence)
     inferred = time.perf_counter()
     digits = tuple(
         Digit(label, model.class_names[label], confidence, hypothesis.box)
@@ -88,6 +92,20 @@ def read_digits(
         rejected,
         {"find_ms": (found - started) * 1e3, "infer_ms": (inferred - found) * 1e3},
     )
+
+
+def _read_new_only(model: DigitModel, images: np.ndarray, known: np.ndarray, known_probabilities: np.ndarray) -> np.ndarray:
+    """The model's output for ``images``, running it only on those not among ``known``.
+
+    The second look rebuilds every hypothesis, but only the cut regions' ones are new.
+    """
+    seen = {image.tobytes(): row for image, row in zip(known, known_probabilities, strict=True)}
+    rows = [seen.get(image.tobytes()) for image in images]
+    new = [index for index, row in enumerate(rows) if row is None]
+    if new:
+        for index, row in zip(new, model.predict(images[new]), strict=True):
+            rows[index] = row
+    return np.stack(rows)
 
 
 def on_one_line(digits: tuple[Digit, ...]) -> bool:

@@ -330,7 +330,7 @@ def _hypothesis(page, members, cluster, start, stop, max_aspect, min_density) ->
     y0 = min(piece.box[1] for piece in run)
     w = max(piece.box[0] + piece.box[2] for piece in run) - x0
     h = max(piece.box[1] + piece.box[3] for piece in run) - y0
-    if not page.min_digit_height <= h <= page.max_digit_height or w > max_aspect * h:
+    if not page.digit_sized(w, h, max_aspect):
         return None
     if len(run) == 1:
         canvas = run[0].mask

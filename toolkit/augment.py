@@ -8,6 +8,7 @@ variation is made from MNIST itself (never from rendered fonts).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,6 +136,7 @@ def non_digits(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 _GRID = np.mgrid[0:_SIZE, 0:_SIZE]
 
 
+@functools.cache
 def _upsampling_matrix() -> np.ndarray:
     """float32 (28, 4): bicubic interpolation from the coarse elastic grid to the image's pixels."""
     import cv2
