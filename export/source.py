@@ -6,6 +6,7 @@ Imports TensorFlow: use it only inside commands that export.
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,13 +46,33 @@ class SourceModel:
         Both converters start from it: TFLite's from its concrete function, tf2onnx's
         ``from_function`` directly (its ``from_keras`` fails on Keras 3 models).
         """
-        model = self.model
+        layers = self.model.layers
 
         @tf.function(input_signature=[INPUT_SPEC])
         def serve(image: tf.Tensor) -> tf.Tensor:
-            return model(image, training=False)
+            return _run_layers(layers, image)
 
         return serve
+
+
+def _run_layers(layers: list[keras.layers.Layer], image: tf.Tensor) -> tf.Tensor:
+    """Run the layers for inference, with the flatten as a reshape to a constant shape.
+
+    Keras's ``Flatten`` computes its target shape from the input's dynamic batch
+    (``SHAPE → STRIDED_SLICE → PACK → RESHAPE`` in the converted graph). Those shape
+    ops run outside LiteRT's XNNPACK delegate and split it in two; a constant
+    ``(-1, 1600)`` leaves one delegated partition and needs fewer ops on a
+    microcontroller. Dropout is the identity at inference and is left out.
+    """
+    tensor = image
+    for layer in layers:
+        if isinstance(layer, keras.layers.Dropout):
+            continue
+        if isinstance(layer, keras.layers.Flatten):
+            tensor = tf.reshape(tensor, (-1, math.prod(int(d) for d in tensor.shape[1:])))
+        else:
+            tensor = layer(tensor, training=False)
+    return tensor
 
 
 def load_source_model(path: Path) -> SourceModel:
@@ -75,6 +96,9 @@ def load_source_model(path: Path) -> SourceModel:
         raise ModelError(
             f"{path} reads {input_shape} and writes {output_shape}; cnnkit's network reads (N, 28, 28, 1) and writes (N, 10)"
         )
+    layout = _layer_layout(model)
+    if layout != REFERENCE_LAYOUT:
+        raise ModelError(f"{path} is not cnnkit's digit network (its layers are {', '.join(layout) or 'none'})")
     class_names, accuracy = _run_facts(path.with_name("metrics.json"))
     return SourceModel(
         model=model,
@@ -83,6 +107,35 @@ def load_source_model(path: Path) -> SourceModel:
         class_names=class_names,
         keras_test_accuracy=accuracy,
     )
+
+
+# The reference network, layer by layer: what an export may assume (see toolkit/model.py).
+REFERENCE_LAYOUT = (
+    "Conv2D(32, 3x3, relu)",
+    "MaxPooling2D(2x2)",
+    "Conv2D(64, 3x3, relu)",
+    "MaxPooling2D(2x2)",
+    "Flatten",
+    "Dense(128, relu)",
+    "Dropout",
+    "Dense(10, softmax)",
+)
+
+
+def _layer_layout(model: keras.Model) -> tuple[str, ...]:
+    def describe(layer: keras.layers.Layer) -> str:
+        config = layer.get_config()
+        kind = type(layer).__name__
+        if isinstance(layer, keras.layers.Conv2D):
+            size = "x".join(str(k) for k in config["kernel_size"])
+            return f"{kind}({config['filters']}, {size}, {config['activation']})"
+        if isinstance(layer, keras.layers.MaxPooling2D):
+            return f"{kind}({'x'.join(str(k) for k in config['pool_size'])})"
+        if isinstance(layer, keras.layers.Dense):
+            return f"{kind}({config['units']}, {config['activation']})"
+        return kind
+
+    return tuple(describe(layer) for layer in getattr(model, "layers", []))
 
 
 def _run_facts(metrics_path: Path) -> tuple[tuple[str, ...], float | None]:

@@ -43,12 +43,15 @@ class BackendEntry:
         install_hint: What to install when its interpreter is missing.
         factory: ``module:function`` taking (path, num_threads) and returning a Backend;
             imported only when the backend is used, so interpreters load lazily.
+        by_suffix: Whether a file of ``suffix`` may be opened with it unasked; False for
+            backends used only by name.
     """
 
     name: str
     suffix: str
     install_hint: str
     factory: str
+    by_suffix: bool = True
 
     def open(self, path: Path, num_threads: int | None) -> Backend:
         module_name, function_name = self.factory.split(":")
@@ -67,6 +70,10 @@ REGISTRY: tuple[BackendEntry, ...] = (
     ),
     BackendEntry("tf-lite", ".tflite", "pip install 'cnnkit[train]' (TensorFlow)", "runtime.tflite_backend:open_tf_lite"),
     BackendEntry("onnxruntime", ".onnx", "pip install 'cnnkit[runtime]' (onnxruntime)", "runtime.onnx_backend:open_onnxruntime"),
+    # TFLite Micro's reference kernels: for proving a microcontroller build, never picked by suffix alone.
+    BackendEntry(
+        "tflm", ".tflite", "pip install 'cnnkit[tflm]' (tflite-micro)", "runtime.tflm_backend:open_tflm", by_suffix=False
+    ),
 )
 
 
@@ -86,7 +93,7 @@ def open_backend(path: Path, *, backend: str | None = None, num_threads: int | N
             or the file cannot be loaded.
     """
     suffixes = sorted({entry.suffix for entry in REGISTRY})
-    candidates = [entry for entry in REGISTRY if entry.suffix == path.suffix.lower()]
+    candidates = [entry for entry in REGISTRY if entry.suffix == path.suffix.lower() and entry.by_suffix]
     if not candidates:
         raise RuntimeModelError(f"{path}: cnnkit reads {' and '.join(suffixes)} models, not '{path.suffix}'")
     if backend is not None:

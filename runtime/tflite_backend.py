@@ -18,11 +18,11 @@ import numpy as np
 from runtime.backend import InterpreterMissing
 from runtime.errors import RuntimeModelError
 from runtime.metadata import METADATA_KEY, parse_metadata_json
+from runtime.quantization import TensorQuantization
 from runtime.tflite_flatbuffer import read_tflite_metadata
 
 # Larger batches are run in chunks: the first convolution's activations grow with the batch.
 MAX_CHUNK = 256
-_UINT8_PIXEL_SCALE = 1.0 / 255.0
 
 
 def open_litert(path: Path, num_threads: int | None) -> TFLiteBackend:
@@ -91,26 +91,16 @@ class TFLiteBackend:
             )
         self._resizable = signature[0] == -1
         self._batch = int(self._input["shape"][0])
-        self._input_dtype = np.dtype(self._input["dtype"])
-        self._input_scale, self._input_zero = self._input["quantization"]
-        self._output_scale, self._output_zero = self._output["quantization"]
-        # uint8 pixels go straight in when the model's input is uint8 with scale 1/255 and zero point 0.
-        self._pixels_pass_through = (
-            self._input_dtype == np.uint8
-            and self._input_zero == 0
-            and abs(self._input_scale - _UINT8_PIXEL_SCALE) < 1e-9
-        )
+        self._input_quantization = _quantization(self._input)
+        self._output_quantization = _quantization(self._output)
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """uint8 or float32 (N, 28, 28, 1) → float32 probabilities (N, 10)."""
-        quantized = self._to_input(images)
+        quantized = self._input_quantization.quantize_digits(images)
         count = len(quantized)
         chunk = min(count, MAX_CHUNK) if self._resizable else self._batch
         outputs = [self._run(quantized[start : start + chunk]) for start in range(0, count, chunk)]
-        raw = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
-        if self._output_scale:
-            return (raw.astype(np.float32) - self._output_zero) * np.float32(self._output_scale)
-        return raw.astype(np.float32, copy=False)
+        return self._output_quantization.dequantize(outputs[0] if len(outputs) == 1 else np.concatenate(outputs))
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) != self._batch:
@@ -125,12 +115,7 @@ class TFLiteBackend:
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output["index"])
 
-    def _to_input(self, images: np.ndarray) -> np.ndarray:
-        if images.dtype == np.uint8 and self._pixels_pass_through:
-            return images
-        real = images if images.dtype == np.float32 else images.astype(np.float32) * np.float32(_UINT8_PIXEL_SCALE)
-        if self._input_dtype == np.float32:
-            return real
-        info = np.iinfo(self._input_dtype)
-        quantized = np.round(real / np.float32(self._input_scale)) + self._input_zero
-        return np.clip(quantized, info.min, info.max).astype(self._input_dtype)
+
+def _quantization(detail: dict[str, Any]) -> TensorQuantization:
+    scale, zero_point = detail["quantization"]
+    return TensorQuantization(np.dtype(detail["dtype"]), float(scale), int(zero_point))
