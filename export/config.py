@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from toolkit.errors import ConfigError
 class ExportFormat(str, enum.Enum):
     TFLITE = "tflite"
     ONNX = "onnx"
-    ALL = "all"
+    TFLM = "tflm"  # a TensorFlow Lite Micro project folder around the int8 .tflite
+    ALL = "all"  # every TFLite and ONNX variant (not the TFLM folder)
 
 
 class Quantization(str, enum.Enum):
@@ -34,8 +36,15 @@ class CalibrationMethod(str, enum.Enum):
 SUPPORTED: dict[ExportFormat, tuple[Quantization, ...]] = {
     ExportFormat.TFLITE: (Quantization.NONE, Quantization.FLOAT16, Quantization.DYNAMIC, Quantization.INT8),
     ExportFormat.ONNX: (Quantization.NONE, Quantization.INT8),
+    ExportFormat.TFLM: (Quantization.INT8,),
 }
-DEFAULT_QUANTIZATION = {ExportFormat.TFLITE: Quantization.INT8, ExportFormat.ONNX: Quantization.NONE}
+DEFAULT_QUANTIZATION = {
+    ExportFormat.TFLITE: Quantization.INT8,
+    ExportFormat.ONNX: Quantization.NONE,
+    ExportFormat.TFLM: Quantization.INT8,
+}
+# Names the TFLM array, files and C++ namespace.
+C_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 FILE_TAG = {Quantization.NONE: "fp32", Quantization.FLOAT16: "fp16", Quantization.DYNAMIC: "dynamic", Quantization.INT8: "int8"}
 
 
@@ -47,7 +56,8 @@ class Variant:
     quantization: Quantization
 
     def file_name(self, stem: str) -> str:
-        return f"{stem}_{FILE_TAG[self.quantization]}.{self.format.value}"
+        suffix = "tflite" if self.format is ExportFormat.TFLM else self.format.value
+        return f"{stem}_{FILE_TAG[self.quantization]}.{suffix}"
 
 
 @dataclass(frozen=True)
@@ -57,11 +67,13 @@ class ExportConfig:
     Attributes:
         model_path: The trained ``.keras`` file.
         variants: The files to write.
-        out: A folder for the files, or (with a single variant) the file itself.
+        out: A folder for the files, or (with a single variant) the file itself; for
+            ``tflm``, the project folder.
         calibration_samples: Training images used to calibrate int8 models.
         calibration_method: For ONNX int8.
         per_channel: Per-channel weight scales for ONNX int8.
         seed: Picks the calibration images.
+        c_name: For ``tflm``: names the C++ array, files and namespace.
     """
 
     model_path: Path
@@ -71,8 +83,14 @@ class ExportConfig:
     calibration_method: CalibrationMethod = CalibrationMethod.MINMAX
     per_channel: bool = True
     seed: int = 0
+    c_name: str = "model_int8"
 
     def __post_init__(self) -> None:
+        if not C_NAME_PATTERN.fullmatch(self.c_name):
+            raise ConfigError(f"--c-name {self.c_name!r} cannot name a C++ array: letters, digits and _, not a digit first")
+        is_tflm = [variant.format is ExportFormat.TFLM for variant in self.variants]
+        if any(is_tflm) and (len(self.variants) > 1 or self.out.suffix in {".tflite", ".onnx"}):
+            raise ConfigError(f"--format tflm writes a project folder; --out {self.out} must name a folder")
         if self.calibration_samples < 10:
             raise ConfigError(f"calibration needs at least 10 images (one per class), got {self.calibration_samples}")
         if self.out.suffix in {".tflite", ".onnx"}:

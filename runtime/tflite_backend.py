@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from runtime.tflite_flatbuffer import read_tflite_metadata
 
 # Larger batches are run in chunks: the first convolution's activations grow with the batch.
 MAX_CHUNK = 256
+MAX_SIZED = 8
 
 
 def open_litert(path: Path, num_threads: int | None) -> TFLiteBackend:
@@ -73,8 +75,9 @@ class TFLiteBackend:
         self.embedded_metadata = (
             parse_metadata_json(entries[METADATA_KEY], str(path)) if METADATA_KEY in entries else None
         )
+        self._open = lambda: interpreter_class(model_content=content, num_threads=num_threads)
         try:
-            self._interpreter = interpreter_class(model_content=content, num_threads=num_threads)
+            self._interpreter = self._open()
             self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -89,8 +92,11 @@ class TFLiteBackend:
                 f"{path} reads {signature} and writes {tuple(self._output['shape'])}; "
                 "cnnkit models read (N, 28, 28, 1) and write (N, 10)"
             )
+        self.delegation = _delegation(self._interpreter)
         self._resizable = signature[0] == -1
-        self._batch = int(self._input["shape"][0])
+        # One interpreter per batch size seen (up to MAX_SIZED): a camera frame's digit count
+        # changes from frame to frame, and resizing one interpreter reallocates every time.
+        self._sized = {int(self._input["shape"][0]): self._interpreter}
         self._input_quantization = _quantization(self._input)
         self._output_quantization = _quantization(self._output)
 
@@ -103,17 +109,68 @@ class TFLiteBackend:
         return self._output_quantization.dequantize(outputs[0] if len(outputs) == 1 else np.concatenate(outputs))
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
-        if len(batch) != self._batch:
+        interpreter = self._sized.get(len(batch))
+        if interpreter is None:
             if not self._resizable:
-                padded = np.zeros((self._batch, *batch.shape[1:]), dtype=batch.dtype)
+                (size,) = self._sized
+                padded = np.zeros((size, *batch.shape[1:]), dtype=batch.dtype)
                 padded[: len(batch)] = batch
                 return self._run(padded)[: len(batch)]
-            self._interpreter.resize_tensor_input(self._input["index"], list(batch.shape))
-            self._interpreter.allocate_tensors()
-            self._batch = len(batch)
-        self._interpreter.set_tensor(self._input["index"], batch)
-        self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._output["index"])
+            interpreter = self._interpreter_for(len(batch))
+        interpreter.set_tensor(self._input["index"], batch)
+        interpreter.invoke()
+        return interpreter.get_tensor(self._output["index"])
+
+    def _interpreter_for(self, size: int) -> Any:
+        if len(self._sized) >= MAX_SIZED:
+            interpreter = self._sized.pop(next(iter(self._sized)))  # reuse the oldest one
+        else:
+            interpreter = self._open()
+        interpreter.resize_tensor_input(self._input["index"], [size, 28, 28, 1])
+        interpreter.allocate_tensors()
+        self._sized[size] = interpreter
+        return interpreter
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """How much of the graph the interpreter's delegate (XNNPACK, by default) runs.
+
+    Attributes:
+        ops: The model's ops.
+        partitions: Delegated partitions (one is best: no hand-offs between kernels).
+        fallback: The ops left to the interpreter's default kernels, in graph order.
+    """
+
+    ops: int
+    partitions: int
+    fallback: tuple[str, ...]
+
+    @property
+    def delegated(self) -> int:
+        return self.ops - len(self.fallback)
+
+
+def _delegation(interpreter: Any) -> Delegation | None:
+    # A delegate node replaces the ops between its input and output tensors; walk back from its
+    # outputs to its inputs to find them. Interpreters without the op listing give None.
+    try:
+        details = interpreter._get_ops_details()  # noqa: SLF001 (the one place LiteRT lists nodes)
+    except (AttributeError, RuntimeError, ValueError):
+        return None
+    ops = [op for op in details if op["op_name"] != "DELEGATE"]
+    delegated: set[int] = set()
+    partitions = 0
+    for node in (op for op in details if op["op_name"] == "DELEGATE"):
+        partitions += 1
+        boundary = {int(t) for t in node["inputs"]}
+        needed = {int(t) for t in node["outputs"]}
+        for op in reversed(ops):
+            if needed & {int(t) for t in op["outputs"]}:
+                delegated.add(op["index"])
+                needed |= {int(t) for t in op["inputs"]} - boundary
+    fallback = tuple(op["op_name"] for op in ops if op["index"] not in delegated)
+    return Delegation(ops=len(ops), partitions=partitions, fallback=fallback)
 
 
 def _quantization(detail: dict[str, Any]) -> TensorQuantization:

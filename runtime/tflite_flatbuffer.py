@@ -1,10 +1,12 @@
-"""Read the named metadata entries of a ``.tflite`` file without any TFLite package.
+"""Read a ``.tflite`` file's metadata entries and op list without any TFLite package.
 
 A ``.tflite`` file is a FlatBuffer whose root ``Model`` table lists ``metadata``
 entries (a name and the index of a buffer holding the bytes). The legacy
 tflite-runtime ships no schema reader, so this walks the few tables it needs:
 ``Model.buffers`` (field 4), ``Model.metadata`` (field 6), ``Metadata.name`` /
-``Metadata.buffer`` (fields 0 / 1) and ``Buffer.data`` (field 0).
+``Metadata.buffer`` (fields 0 / 1) and ``Buffer.data`` (field 0); for the ops,
+``Model.operator_codes`` (1), ``Model.subgraphs`` (2), ``SubGraph.operators`` (3),
+``Operator.opcode_index`` (0) and ``OperatorCode``'s builtin codes (0 and 3).
 """
 
 from __future__ import annotations
@@ -13,8 +15,18 @@ import struct
 
 from runtime.errors import RuntimeModelError
 
+_MODEL_OPERATOR_CODES = 1
+_MODEL_SUBGRAPHS = 2
 _MODEL_BUFFERS = 4
 _MODEL_METADATA = 6
+_SUBGRAPH_OPERATORS = 3
+# The schema's BuiltinOperator values of the ops a converted digit network can contain.
+BUILTIN_OPS = {
+    0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D",
+    6: "DEQUANTIZE", 9: "FULLY_CONNECTED", 14: "LOGISTIC", 17: "MAX_POOL_2D", 18: "MUL", 19: "RELU",
+    22: "RESHAPE", 25: "SOFTMAX", 34: "PAD", 39: "TRANSPOSE", 40: "MEAN", 45: "STRIDED_SLICE",
+    77: "SHAPE", 83: "PACK", 114: "QUANTIZE",
+}
 
 
 class _Reader:
@@ -62,6 +74,46 @@ class _Reader:
         pos = self.field_pos(table, field)
         return 0 if pos is None else self._unpack("<I", pos)
 
+    def int_field(self, table: int, field: int, fmt: str) -> int:
+        pos = self.field_pos(table, field)
+        return 0 if pos is None else self._unpack(fmt, pos)
+
+
+def _open(data: bytes, where: str) -> tuple[_Reader, int]:
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise RuntimeModelError(f"{where} is not a TFLite model (no TFL3 identifier)")
+    reader = _Reader(data, where)
+    return reader, reader.indirect(0)
+
+
+def read_tflite_ops(data: bytes, where: str = "model") -> tuple[str, ...]:
+    """The builtin op of each operator of the main subgraph, in the order they run.
+
+    An op missing from :data:`BUILTIN_OPS` is named ``BUILTIN_<code>``; a custom op ``CUSTOM``.
+
+    Raises:
+        RuntimeModelError: The bytes are not a well-formed TFLite FlatBuffer.
+    """
+    reader, model = _open(data, where)
+    codes_start, code_count = reader.vector(model, _MODEL_OPERATOR_CODES)
+    names = []
+    for index in range(code_count):
+        code = reader.table_at(codes_start, index)
+        # Codes above 127 live only in the int32 field; the byte field keeps 127 (placeholder) then.
+        builtin = max(reader.int_field(code, 0, "<b"), reader.int_field(code, 3, "<i"))
+        names.append("CUSTOM" if builtin == 32 else BUILTIN_OPS.get(builtin, f"BUILTIN_{builtin}"))
+    subgraphs_start, subgraph_count = reader.vector(model, _MODEL_SUBGRAPHS)
+    if subgraph_count == 0:
+        return ()
+    operators_start, operator_count = reader.vector(reader.table_at(subgraphs_start, 0), _SUBGRAPH_OPERATORS)
+    ops = []
+    for index in range(operator_count):
+        opcode_index = reader.uint32_field(reader.table_at(operators_start, index), 0)
+        if opcode_index >= len(names):
+            raise RuntimeModelError(f"{where} has an operator with opcode {opcode_index} of {len(names)}")
+        ops.append(names[opcode_index])
+    return tuple(ops)
+
 
 def read_tflite_metadata(data: bytes, where: str = "model") -> dict[str, bytes]:
     """Return ``{name: bytes}`` for every metadata entry of a ``.tflite`` file's contents.
@@ -69,10 +121,7 @@ def read_tflite_metadata(data: bytes, where: str = "model") -> dict[str, bytes]:
     Raises:
         RuntimeModelError: The bytes are not a well-formed TFLite FlatBuffer.
     """
-    if len(data) < 8 or data[4:8] != b"TFL3":
-        raise RuntimeModelError(f"{where} is not a TFLite model (no TFL3 identifier)")
-    reader = _Reader(data, where)
-    model = reader.indirect(0)
+    reader, model = _open(data, where)
     buffers_start, buffer_count = reader.vector(model, _MODEL_BUFFERS)
     metadata_start, metadata_count = reader.vector(model, _MODEL_METADATA)
     entries = {}

@@ -31,7 +31,12 @@ def open_tflm(path: Path, num_threads: int | None) -> TFLMBackend:
     return TFLMBackend(path)
 
 
-def _runtime_module() -> Any:
+def tflm_runtime() -> Any:
+    """The tflite-micro package's runtime module.
+
+    Raises:
+        InterpreterMissing: tflite-micro is not installed.
+    """
     try:
         return importlib.import_module("tflite_micro.python.tflite_micro.runtime")
     except ImportError as exc:
@@ -49,7 +54,7 @@ def measure_arena(content: bytes) -> int:
         InterpreterMissing: tflite-micro is not installed.
         RuntimeModelError: TFLM cannot run the model even with a generous arena.
     """
-    runtime = _runtime_module()
+    runtime = tflm_runtime()
     zero_input = None
 
     def runs(size: int) -> bool:
@@ -90,7 +95,7 @@ class TFLMBackend:
     """
 
     def __init__(self, path: Path) -> None:
-        runtime = _runtime_module()
+        runtime = tflm_runtime()
         try:
             content = path.read_bytes()
         except OSError as exc:

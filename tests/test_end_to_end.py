@@ -62,6 +62,26 @@ def test_exported_models_meet_their_accuracy_targets(verify_report):
     assert models["model_int8.onnx"]["delta_pp"] >= -0.1, models["model_int8.onnx"]
 
 
+@pytest.mark.slow
+def test_int8_model_reads_as_well_under_tflite_micro(trained_run, verify_report, mnist_dir):
+    pytest.importorskip("tflite_micro")
+    report_path = trained_run / "verify_tflm.json"
+    completed = subprocess.run(
+        [str(CNNKIT), "verify", "--model", str(trained_run / MODEL_FILE), "--backend", "tflm", "--data", str(mnist_dir),
+         "--json", str(report_path)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    (micro,) = report["models"]  # --backend tflm checks the full-integer model only
+    assert Path(micro["path"]).name == "model_int8.tflite" and micro["backend"] == "tflm"
+    assert isinstance(micro["arena_bytes"], int) and 10_000 < micro["arena_bytes"] < 100_000
+    litert = next(m for m in verify_report["models"] if Path(m["path"]).name == "model_int8.tflite")
+    assert abs(micro["accuracy"] - litert["accuracy"]) * 100 <= 0.02 + 1e-9, (micro["accuracy"], litert["accuracy"])
+
+
 def _read_rates(model, scenes) -> dict[str, float]:
     from runtime.reader import read_digits
 

@@ -14,7 +14,7 @@ from export.calibration import calibration_images  # noqa: E402
 from export.config import ExportConfig, ExportFormat, Quantization, Variant, variants_for  # noqa: E402
 from runtime import load_model  # noqa: E402
 from runtime.metadata import sidecar_path  # noqa: E402
-from runtime.tflite_flatbuffer import read_tflite_metadata  # noqa: E402
+from runtime.tflite_flatbuffer import read_tflite_metadata, read_tflite_ops  # noqa: E402
 from toolkit.data import to_model_input  # noqa: E402
 from toolkit.errors import ConfigError  # noqa: E402
 
@@ -132,3 +132,45 @@ def test_unsupported_combinations_are_config_errors(tmp_path):
         ExportConfig(tmp_path / "m.keras", variants_for(ExportFormat.ALL, None), tmp_path / "x.onnx")
     with pytest.raises(ConfigError, match="does not end in .tflite"):
         ExportConfig(tmp_path / "m.keras", variants_for(ExportFormat.TFLITE, None), tmp_path / "x.onnx")
+
+
+@pytest.mark.parametrize("name", ["model_fp32.tflite", "model_dynamic.tflite", "model_int8.tflite"])
+def test_tflite_graphs_have_a_static_flatten_and_one_delegated_partition(small_run, name):
+    # A converter upgrade that brings back the dynamic flatten (SHAPE → STRIDED_SLICE → PACK)
+    # splits XNNPACK's partition in two; this says so loudly.
+    _, folder = small_run
+    ops = read_tflite_ops((folder / name).read_bytes())
+    assert not {"SHAPE", "STRIDED_SLICE", "PACK"} & set(ops), ops
+    assert ops.count("RESHAPE") == 1
+    delegation = load_model(folder / name, num_threads=1).backend.delegation
+    assert delegation.partitions == 1
+    assert set(delegation.fallback) <= {"QUANTIZE", "SOFTMAX"}, delegation
+
+
+def test_op_reader_agrees_with_tensorflows_schema(small_run):
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    _, folder = small_run
+    content = (folder / "model_int8.tflite").read_bytes()
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(content))
+    names = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+    expected = tuple(
+        names[max(model.operatorCodes[op.opcodeIndex].builtinCode, model.operatorCodes[op.opcodeIndex].deprecatedBuiltinCode)]
+        for op in model.subgraphs[0].operators
+    )
+    assert read_tflite_ops(content) == expected
+
+
+def test_a_keras_model_of_another_architecture_is_refused(tmp_path):
+    from export.source import load_source_model
+    from toolkit.errors import ModelError
+
+    # Same input and output shapes as the digit network, other layers.
+    other = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
+    path = tmp_path / "other.keras"
+    other.save(path)
+    with pytest.raises(ModelError, match="not cnnkit's digit network"):
+        load_source_model(path)

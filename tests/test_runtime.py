@@ -46,7 +46,7 @@ def test_as_model_batch_rejects_what_no_model_reads(images, message):
 
 
 def test_registry_names_and_suffix_errors(tmp_path):
-    assert backend_names() == ["litert", "tflite-runtime", "tf-lite", "onnxruntime"]
+    assert backend_names() == ["litert", "tflite-runtime", "tf-lite", "onnxruntime", "tflm"]
     other = tmp_path / "model.pt"
     other.write_bytes(b"x")
     with pytest.raises(RuntimeModelError, match=r"reads .onnx and .tflite models, not '.pt'"):

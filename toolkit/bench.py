@@ -23,6 +23,8 @@ from toolkit.data import to_model_input
 from toolkit.config import BenchConfig
 
 _MIN_THROUGHPUT_SECONDS = 1.0
+TFLM_CALLS = 100
+TFLM_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class BenchRow:
     large_batch_images_per_s: float
     speedup_vs_keras_predict: float
     speedup_vs_keras_call: float
+    delegated_ops: int | None = None
+    total_ops: int | None = None
+    partitions: int | None = None
+    fallback_ops: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
             config.keras_predict_calls,
             _latencies(lambda: keras_model.predict(one_float, verbose=0), config.keras_predict_calls, config.warmup // 10),
             _throughput(lambda: keras_model.predict(batch_float, verbose=0), len(batch)),
+            None,
         ),
         (
             "keras call",
@@ -92,6 +99,7 @@ def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
             config.calls,
             _latencies(lambda: keras_model(one_float, training=False), config.calls, config.warmup),
             _throughput(lambda: keras_model(batch_float, training=False), len(batch)),
+            None,
         ),
     ]
     for path in config.exported:
@@ -104,12 +112,28 @@ def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
                 config.calls,
                 _latencies(lambda model=model: model.predict(one), config.calls, config.warmup),
                 _throughput(lambda model=model: model.predict(batch), len(batch)),
+                getattr(model.backend, "delegation", None),
+            )
+        )
+    for path in [path for path in config.exported if config.tflm and path.name.endswith("_int8.tflite")]:
+        # TFLite Micro's reference kernels take milliseconds a digit here: fewer calls, a small batch.
+        model = load_model(path, backend="tflm")
+        calls = min(config.calls, TFLM_CALLS)
+        timings.append(
+            (
+                path.name,
+                "tflm (reference kernels)",
+                path.stat().st_size,
+                calls,
+                _latencies(lambda model=model: model.predict(one), calls, 5),
+                _throughput(lambda model=model: model.predict(batch[:TFLM_BATCH]), min(len(batch), TFLM_BATCH)),
+                None,
             )
         )
     predict_p50 = float(np.median(timings[0][4]))
     call_p50 = float(np.median(timings[1][4]))
     rows = []
-    for name, runner, size, calls, latencies, throughput in timings:
+    for name, runner, size, calls, latencies, throughput, delegation in timings:
         p50 = float(np.median(latencies))
         rows.append(
             BenchRow(
@@ -123,6 +147,10 @@ def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
                 large_batch_images_per_s=throughput,
                 speedup_vs_keras_predict=predict_p50 / p50,
                 speedup_vs_keras_call=call_p50 / p50,
+                delegated_ops=delegation.delegated if delegation else None,
+                total_ops=delegation.ops if delegation else None,
+                partitions=delegation.partitions if delegation else None,
+                fallback_ops=delegation.fallback if delegation else (),
             )
         )
     return BenchReport(

@@ -149,7 +149,10 @@ ModelOption = Annotated[
 @app.command("export")
 def export_command(
     model: ModelOption = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="tflite, onnx, or all variants of both.")] = ExportFormat.TFLITE,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="tflite, onnx, all variants of both, or tflm (a TensorFlow Lite Micro project folder)."),
+    ] = ExportFormat.TFLITE,
     quantize: Annotated[
         Quantization | None,
         typer.Option(help="Default: int8 for tflite (every op int8), none for onnx.", show_default=False),
@@ -162,15 +165,18 @@ def export_command(
     per_channel: Annotated[bool, typer.Option("--per-channel/--per-tensor", help="ONNX int8 weight scales.")] = True,
     data: DataOption = None,
     seed: Annotated[int, typer.Option(help="Picks the calibration images.")] = 0,
+    c_name: Annotated[str, typer.Option(help="tflm: names the C++ array (g_<name>_data), its files and namespace.")] = "model_int8",
 ) -> None:
     """Export the trained model to quantized TFLite and/or ONNX, with metadata inside and beside each file."""
     from toolkit.runs import latest_model
 
     model_path = model or latest_model()
+    default_out = model_path.parent / "tflm" if fmt is ExportFormat.TFLM else model_path.parent
     config = ExportConfig(
         model_path=model_path,
         variants=variants_for(fmt, quantize),
-        out=out or model_path.parent,
+        out=out or default_out,
+        c_name=c_name,
         calibration_samples=calibration_samples,
         calibration_method=calibration_method,
         per_channel=per_channel,
@@ -185,6 +191,9 @@ def export_command(
     with console.status(f"exporting {model_path} ({len(config.variants)} model(s))"):
         written = export_model(config, dataset)
     console.print(tables.export_table(written, model_path))
+    for item in written:
+        if item.tflm is not None:
+            console.print(tables.tflm_summary(item.tflm, item.path.parent), highlight=False)
     folders = sorted({str(item.path.parent) for item in written})
     console.print(f"wrote {len(written)} model(s), each with a .json sidecar, into {escape(', '.join(folders))}", highlight=False)
 
@@ -208,13 +217,25 @@ def verify(
     min_accuracy: Annotated[float, typer.Option(help="Smallest accepted Keras test accuracy, 0-1.")] = 0.99,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the report here.", show_default=False)] = None,
     threads: Annotated[int | None, typer.Option(help="Interpreter threads.", show_default=False)] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the models with this backend (e.g. tflm: TFLite Micro's reference kernels, for the "
+            "int8 .tflite models). Default: by file suffix.",
+            show_default=False,
+        ),
+    ] = None,
     data: DataOption = None,
 ) -> None:
     """Check every exported model against the Keras model on the whole test set; exit 1 if any misses."""
     from toolkit.runs import exported_beside, latest_model
 
+    from runtime.backend import backend_names
+
+    if backend is not None and backend not in backend_names():
+        raise ConfigError(f"unknown --backend {backend!r}; choose one of {', '.join(backend_names())}")
     model_path = model or latest_model()
-    files = tuple(exported or exported_beside(model_path))
+    files = tuple(exported or exported_beside(model_path, backend=backend))
     if not files:
         raise ConfigError(f"no exported models beside {model_path}; run `cnnkit export --format all` first")
     from toolkit.data import load_dataset
@@ -223,10 +244,15 @@ def verify(
     _quiet_tensorflow()
     from toolkit.verify import VerificationFailed, VerifyConfig, verify_models
 
-    config = VerifyConfig(model_path, files, max_drop_pp=max_drop, min_accuracy=min_accuracy, num_threads=threads)
+    config = VerifyConfig(
+        model_path, files, max_drop_pp=max_drop, min_accuracy=min_accuracy, num_threads=threads, backend=backend
+    )
     with console.status(f"running {len(files) + 1} models on {len(dataset.y_test):,} test images"):
         report = verify_models(config, dataset)
     console.print(tables.verify_table(report, model_path))
+    for check in report.models:
+        if check.arena_bytes is not None:
+            console.print(f"{escape(Path(check.path).name)} under {check.backend}: tensor arena {check.arena_bytes:,} bytes", highlight=False)
     if json_path:
         _write_json(json_path, report.to_json())
     if not report.passed:
@@ -245,6 +271,9 @@ def bench(
     threads: Annotated[int, typer.Option(help="Threads for every interpreter and TensorFlow.")] = 1,
     calls: Annotated[int, typer.Option(help="Timed batch-1 calls per model (after a warm-up).")] = 1000,
     large_batch: Annotated[int, typer.Option(help="Batch size of the throughput measurement.")] = 256,
+    tflm: Annotated[
+        bool, typer.Option("--tflm", help="Also time each *_int8.tflite under TFLite Micro's reference kernels (slow on a PC).")
+    ] = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results here.", show_default=False)] = None,
     data: DataOption = None,
 ) -> None:
@@ -253,7 +282,12 @@ def bench(
 
     model_path = model or latest_model()
     config = BenchConfig(
-        model_path, tuple(exported or exported_beside(model_path)), threads, calls=calls, large_batch=large_batch
+        model_path,
+        tuple(exported or exported_beside(model_path)),
+        threads,
+        calls=calls,
+        large_batch=large_batch,
+        tflm=tflm,
     )
     from toolkit.data import load_dataset
 

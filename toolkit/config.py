@@ -106,6 +106,8 @@ class BenchConfig:
         keras_predict_calls: Timed calls of ``Model.predict`` (each costs milliseconds).
         warmup: Untimed calls first.
         large_batch: The batch size of the throughput measurement.
+        tflm: Also time each full-integer ``.tflite`` under TFLite Micro's reference kernels
+            (with at most :data:`TFLM_CALLS` calls: they take milliseconds on a PC).
     """
 
     model_path: Path
@@ -115,6 +117,7 @@ class BenchConfig:
     keras_predict_calls: int = 100
     warmup: int = 100
     large_batch: int = 256
+    tflm: bool = False
 
     def __post_init__(self) -> None:
         if self.num_threads < 1:

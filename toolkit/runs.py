@@ -23,9 +23,24 @@ def latest_model(runs_dir: Path = RUNS_DIR) -> Path:
     return candidates[-1]
 
 
-def exported_beside(model_path: Path) -> list[Path]:
-    """Every exported model in the folder of ``model_path``, sorted by name."""
-    return sorted(path for path in model_path.parent.iterdir() if path.suffix in EXPORT_SUFFIXES)
+def exported_beside(model_path: Path, *, backend: str | None = None) -> list[Path]:
+    """Every exported model in the folder of ``model_path``, sorted by name.
+
+    Args:
+        model_path: The ``.keras`` file.
+        backend: Only the models this backend runs: for ``"tflm"``, the full-integer
+            ``*_int8.tflite`` models (a microcontroller runs nothing else); for another
+            name, the files of its suffix.
+    """
+    from runtime.backend import REGISTRY
+
+    paths = sorted(path for path in model_path.parent.iterdir() if path.suffix in EXPORT_SUFFIXES)
+    if backend is None:
+        return paths
+    if backend == "tflm":
+        return [path for path in paths if path.name.endswith("_int8.tflite")]
+    suffixes = {entry.suffix for entry in REGISTRY if entry.name == backend}
+    return [path for path in paths if path.suffix in suffixes]
 
 
 def latest_exported(runs_dir: Path = RUNS_DIR, name: str = "model_int8.tflite") -> Path:

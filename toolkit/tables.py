@@ -12,6 +12,7 @@ from rich.table import Column, Table
 
 if TYPE_CHECKING:  # the objects come from modules that import TensorFlow; the tables need only their fields
     from export.api import ExportedModel
+    from export.export_tflm import TflmProject
     from toolkit.bench import BenchReport
     from toolkit.verify import VerifyReport
 
@@ -26,6 +27,17 @@ def export_table(written: Sequence[ExportedModel], model_path: Path) -> Table:
     for item in written:
         table.add_row(escape(item.path.name), item.variant.format.value, item.variant.quantization.value, size_text(item.size_bytes))
     return table
+
+
+def tflm_summary(project: TflmProject, folder: Path) -> str:
+    """What a microcontroller build of the model needs, in a few lines."""
+    return (
+        f"TensorFlow Lite Micro project in {escape(str(folder))}: {', '.join(escape(name) for name in project.files)}\n"
+        f"  flash  {project.flash_bytes:,} bytes for the model\n"
+        f"  arena  {project.arena_bytes:,} bytes (measured {project.arena_measured_bytes:,} with TFLM's reference kernels, "
+        "plus alignment and 25% margin)\n"
+        f"  ops    {', '.join(project.resolver_methods)}"
+    )
 
 
 def verify_table(report: VerifyReport, model_path: Path) -> Table:
@@ -55,18 +67,30 @@ def bench_table(report: BenchReport) -> Table:
     versions = ", ".join(f"{name} {version}" for name, version in report.versions.items() if version)
     table = Table(
         Column("model", no_wrap=True), "runtime", "size", "p50 µs", "p95 µs", "img/s b1", f"img/s b{report.large_batch}",
-        "× predict", "× call",
+        "× predict", "× call", "delegated",
         title=f"{report.cpu}, {report.threads} thread(s) of {report.cores} cores",
-        caption=versions,
+        caption=_delegation_caption(report) + versions,
         box=box.SIMPLE_HEAD,
     )
     for row in report.rows:
+        delegated = "-" if row.total_ops is None else f"{row.delegated_ops}/{row.total_ops} in {row.partitions}"
         table.add_row(
             escape(row.name), row.runner, size_text(row.size_bytes), f"{row.p50_us:,.1f}", f"{row.p95_us:,.1f}",
             f"{row.batch1_images_per_s:,.0f}", f"{row.large_batch_images_per_s:,.0f}",
-            f"{row.speedup_vs_keras_predict:,.0f}×", f"{row.speedup_vs_keras_call:,.1f}×",
+            f"{row.speedup_vs_keras_predict:,.0f}×", f"{row.speedup_vs_keras_call:,.1f}×", delegated,
         )
     return table
+
+
+def _delegation_caption(report: BenchReport) -> str:
+    # "delegated 7/9 in 1": ops the XNNPACK delegate runs, of all, in how many partitions.
+    lines = [
+        f"{row.name}: {', '.join(row.fallback_ops)} on the default kernels"
+        for row in report.rows
+        if row.fallback_ops
+    ]
+    legend = "delegated: ops XNNPACK runs / all ops, in N partitions. " if any(r.total_ops for r in report.rows) else ""
+    return escape(legend + "".join(line + ". " for line in lines)) + ("\n" if legend else "")
 
 
 def predict_table(results: Sequence[dict]) -> Table:

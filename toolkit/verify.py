@@ -34,6 +34,7 @@ class VerifyConfig:
         max_drop_pp: Largest accepted accuracy drop, in percentage points.
         min_accuracy: Smallest accepted Keras accuracy, 0–1.
         num_threads: Interpreter threads; None lets each interpreter decide.
+        backend: Run every exported model with this backend (e.g. ``"tflm"``); None picks by suffix.
     """
 
     model_path: Path
@@ -41,6 +42,7 @@ class VerifyConfig:
     max_drop_pp: float = 0.1
     min_accuracy: float = 0.99
     num_threads: int | None = None
+    backend: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class ModelCheck:
     per_class_accuracy: list[float] = field(default_factory=list)
     passed: bool = False
     problem: str | None = None
+    arena_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ def _check_one(
     baseline: np.ndarray,
 ) -> ModelCheck:
     try:
-        model = load_model(path, num_threads=config.num_threads)
+        model = load_model(path, backend=config.backend, num_threads=config.num_threads)
         probabilities = model.predict(images)
     except CnnkitError as exc:
         return ModelCheck(str(path), path.suffix.lstrip("."), "?", None, None, None, None, None, problem=str(exc))
@@ -179,4 +182,5 @@ def _check_one(
         per_class_accuracy=per_class_accuracy(labels, predicted),
         passed=problem is None,
         problem=problem,
+        arena_bytes=getattr(model.backend, "arena_bytes", None),
     )
