@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from camera_demo.loop import CameraConfig, run
-from toolkit.errors import CnnkitError
+from core.errors import CnnkitError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """Errors of the camera demo: each message is one line a user can act on."""
 
-from toolkit.errors import CnnkitError
+from core.errors import CnnkitError
 
 
 class CameraError(CnnkitError):

@@ -100,7 +100,7 @@ def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None
             view or a benchmark); it runs on the loop's thread, so it must be quick.
 
     Raises:
-        CameraError, RuntimeModelError: The source, the model or the window cannot be opened.
+        CameraError, ModelError: The source, the model or the window cannot be opened.
     """
     cv2 = opencv.cv2()
     if not config.headless and (reason := window_unavailable_reason(cv2)):

@@ -2,32 +2,53 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from export import export_onnx, export_tflite
-from export import export_tflm
+import numpy as np
+
+from core.atomic import write_bytes_atomic, write_text_atomic
+from export.artifact import Exporter, TrainingDigits
 from export.calibration import calibration_images
 from export.config import ExportConfig, ExportFormat, Variant
-from export.metadata import build_metadata, metadata_json
 from export.source import load_source_model
 from runtime.metadata import sidecar_path
 from runtime.tflm_backend import tflm_runtime
-from toolkit.atomic import write_bytes_atomic, write_text_atomic
-from toolkit.data import Dataset
+
+# Each format's module offers one `export` function (see export.artifact.Exporter); a module is
+# imported only when its format is asked for, so a TFLite export never imports tf2onnx.
+EXPORTERS: dict[ExportFormat, str] = {
+    ExportFormat.TFLITE: "export.export_tflite",
+    ExportFormat.ONNX: "export.export_onnx",
+    ExportFormat.TFLM: "export.export_tflm",
+}
 
 
 @dataclass(frozen=True)
 class ExportedModel:
-    """One model written by an export (for ``tflm``, the ``.tflite`` inside its project folder)."""
+    """One model written by an export (for ``tflm``, the ``.tflite`` inside its project folder).
+
+    Attributes:
+        path: The model file.
+        variant: Its format and quantization.
+        size_bytes: The model file's size.
+        facts: What the format measured (TFLM: a ``TflmProject``), or None.
+    """
 
     path: Path
     variant: Variant
     size_bytes: int
-    tflm: export_tflm.TflmProject | None = None
+    facts: Any = None
 
 
-def export_model(config: ExportConfig, dataset: Dataset) -> list[ExportedModel]:
+def exporter(fmt: ExportFormat) -> Exporter:
+    """The ``export`` function of ``fmt``'s module, imported now."""
+    return importlib.import_module(EXPORTERS[fmt]).export
+
+
+def export_model(config: ExportConfig, train_images: np.ndarray, train_labels: np.ndarray) -> list[ExportedModel]:
     """Export ``config.model_path`` to every variant of ``config``.
 
     Each model is written atomically with its metadata embedded (TFLite metadata
@@ -35,53 +56,34 @@ def export_model(config: ExportConfig, dataset: Dataset) -> list[ExportedModel]:
 
     Args:
         config: What to export and where.
-        dataset: Training images for int8 calibration (the test split is never used).
+        train_images: uint8 (N, 28, 28) training images: int8 calibration draws from them
+            (never use test images here).
+        train_labels: uint8 (N,) their labels.
 
     Returns:
-        The files written, in the order of ``config.variants``.
+        The models written, in the order of ``config.variants``.
 
     Raises:
         ModelError: The ``.keras`` file is missing, corrupt or not the digit network.
+        InterpreterMissing: ``tflm`` asked for without tflite-micro installed (said before converting).
     """
     if any(variant.format is ExportFormat.TFLM for variant in config.variants):
-        tflm_runtime()  # the arena is measured with TFLite Micro: refuse before converting
+        tflm_runtime()
     source = load_source_model(config.model_path)
-    calibration = calibration_images(
-        dataset.x_train, dataset.y_train, config.calibration_samples, seed=config.seed
+    digits = TrainingDigits(
+        calibration=calibration_images(train_images, train_labels, config.calibration_samples, seed=config.seed),
+        sample=train_images[0],
+        sample_label=int(train_labels[0]),
     )
     written = []
     for variant in config.variants:
         path = _destination(config, variant)
-        tflm = None
-        if variant.format is ExportFormat.ONNX:
-            model = export_onnx.convert_onnx(
-                source,
-                variant.quantization,
-                calibration,
-                per_channel=config.per_channel,
-                method=config.calibration_method,
-            )
-            metadata = build_metadata(source, variant, export_onnx.tensor_facts(model))
-            data = export_onnx.embed_metadata(model, metadata_json(metadata))
-        else:
-            content = export_tflite.convert_tflite(source, variant.quantization, calibration)
-            tflite_variant = Variant(ExportFormat.TFLITE, variant.quantization)
-            metadata = build_metadata(source, tflite_variant, export_tflite.tensor_facts(content))
-            data = export_tflite.embed_metadata(content, metadata_json(metadata))
-        if variant.format is ExportFormat.TFLM:
-            tflm = export_tflm.tflm_project(
-                data,
-                metadata,
-                c_name=config.c_name,
-                sample_digit=dataset.x_train[0],
-                sample_label=source.class_names[int(dataset.y_train[0])],
-            )
-            for name, content in tflm.files.items():
-                write_bytes_atomic(path.parent / name, content)
-        else:
-            write_bytes_atomic(path, data)
-        write_text_atomic(sidecar_path(path), metadata_json(metadata) + "\n")
-        written.append(ExportedModel(path=path, variant=variant, size_bytes=len(data), tflm=tflm))
+        artifact = exporter(variant.format)(source, variant, digits, config, path.name)
+        for name, content in artifact.files.items():
+            write_bytes_atomic(path.parent / name, content)
+        write_text_atomic(sidecar_path(path), artifact.metadata.to_json() + "\n")
+        size = len(artifact.files[artifact.model_file])
+        written.append(ExportedModel(path=path, variant=variant, size_bytes=size, facts=artifact.facts))
     return written
 
 

@@ -6,6 +6,8 @@ from itertools import chain, zip_longest
 
 import numpy as np
 
+from core.contract import PIXEL_SCALE
+
 
 def calibration_images(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0) -> np.ndarray:
     """Draw ``count`` training images spread evenly over the classes, reproducibly.
@@ -29,4 +31,4 @@ def calibration_images(images: np.ndarray, labels: np.ndarray, count: int, *, se
     ]
     # Interleave classes so that any prefix of the set is balanced too.
     order = [int(index) for index in chain.from_iterable(zip_longest(*chosen)) if index is not None]
-    return (images[np.array(order)].astype(np.float32) / 255.0)[..., np.newaxis]
+    return (images[np.array(order)].astype(np.float32) * np.float32(PIXEL_SCALE))[..., np.newaxis]

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.errors import ConfigError
+from core.errors import ConfigError
 
 
 class ExportFormat(str, enum.Enum):

@@ -13,9 +13,12 @@ from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod as
 from onnxruntime.quantization import quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
-from export.config import CalibrationMethod, Quantization
-from export.source import INPUT_NAME, INPUT_SPEC, OUTPUT_NAME, SourceModel
-from runtime.metadata import METADATA_KEY
+from export.artifact import Artifact, TrainingDigits
+from export.config import CalibrationMethod, ExportConfig, Quantization, Variant
+from export.metadata import build_metadata
+from core.contract import INPUT_NAME, OUTPUT_NAME
+from export.source import INPUT_SPEC, SourceModel
+from core.contract import METADATA_KEY
 
 OPSET = 17
 _ORT_CALIBRATION = {
@@ -35,6 +38,19 @@ class _ImageReader(CalibrationDataReader):
     def get_next(self) -> dict[str, np.ndarray] | None:
         batch = next(self._batches, None)
         return None if batch is None else {INPUT_NAME: batch}
+
+
+def export(source: SourceModel, variant: Variant, digits: TrainingDigits, config: ExportConfig, model_file: str) -> Artifact:
+    """The ``.onnx`` of ``variant``, its metadata in ``metadata_props``."""
+    model = convert_onnx(
+        source,
+        variant.quantization,
+        digits.calibration,
+        per_channel=config.per_channel,
+        method=config.calibration_method,
+    )
+    metadata = build_metadata(source, variant, tensor_facts(model))
+    return Artifact(model_file, {model_file: embed_metadata(model, metadata.to_json())}, metadata)
 
 
 def convert_onnx(

@@ -11,9 +11,19 @@ from ai_edge_litert.interpreter import Interpreter
 from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
-from export.config import Quantization
+from core.contract import METADATA_KEY
+from export.artifact import Artifact, TrainingDigits
+from export.config import ExportConfig, ExportFormat, Quantization, Variant
+from export.metadata import build_metadata
 from export.source import SourceModel
-from runtime.metadata import METADATA_KEY
+
+
+def export(source: SourceModel, variant: Variant, digits: TrainingDigits, config: ExportConfig, model_file: str) -> Artifact:
+    """The ``.tflite`` of ``variant``, its metadata embedded."""
+    del config  # every TFLite choice is in the variant
+    content = convert_tflite(source, variant.quantization, digits.calibration)
+    metadata = build_metadata(source, Variant(ExportFormat.TFLITE, variant.quantization), tensor_facts(content))
+    return Artifact(model_file, {model_file: embed_metadata(content, metadata.to_json())}, metadata)
 
 
 def convert_tflite(source: SourceModel, quantization: Quantization, calibration: np.ndarray) -> bytes:

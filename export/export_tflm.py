@@ -14,8 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from export import export_tflite
+from export.artifact import Artifact, TrainingDigits
+from export.config import ExportConfig, Variant
+from export.source import SourceModel
 from runtime.tflite_flatbuffer import read_tflite_ops
-from runtime.tflm_backend import ARENA_ALIGNMENT, measure_arena
+from runtime.tflm_backend import ARENA_ALIGNMENT, measure_arena, tflm_runtime
 
 # Builtin op → the MicroMutableOpResolver method that registers it.
 RESOLVER_METHODS = {
@@ -76,6 +80,20 @@ def model_ops(content: bytes) -> tuple[str, ...]:
     return ops
 
 
+def export(source: SourceModel, variant: Variant, digits: TrainingDigits, config: ExportConfig, model_file: str) -> Artifact:
+    """The full-integer ``.tflite`` and its TFLM project files, with the arena measured."""
+    tflm_runtime()  # refuse before converting when tflite-micro is missing
+    model = export_tflite.export(source, variant, digits, config, model_file)
+    project = tflm_project(
+        model.files[model_file],
+        model.metadata.to_dict(),
+        c_name=config.c_name,
+        sample_digit=digits.sample,
+        sample_label=source.class_names[digits.sample_label],
+    )
+    return Artifact(model_file, project.files, model.metadata, facts=project)
+
+
 def tflm_project(
     content: bytes, metadata: dict[str, Any], *, c_name: str, sample_digit: np.ndarray, sample_label: str
 ) -> TflmProject:
@@ -90,7 +108,7 @@ def tflm_project(
 
     Raises:
         ValueError: An op without a known resolver method.
-        RuntimeModelError: TFLite Micro cannot run the model; InterpreterMissing: no tflite-micro.
+        ModelError: TFLite Micro cannot run the model; InterpreterMissing: no tflite-micro.
     """
     ops = model_ops(content)
     methods = tuple(RESOLVER_METHODS[op] for op in ops)

@@ -14,12 +14,10 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from toolkit.data import DEFAULT_CLASS_NAMES
-from toolkit.errors import ModelError
+from core.contract import DEFAULT_CLASS_NAMES, INPUT_NAME, INPUT_SHAPE, NUM_CLASSES
+from core.errors import ModelError
 
-INPUT_NAME = "image"
-OUTPUT_NAME = "probabilities"
-INPUT_SPEC = tf.TensorSpec((None, 28, 28, 1), tf.float32, name=INPUT_NAME)
+INPUT_SPEC = tf.TensorSpec((None, *INPUT_SHAPE), tf.float32, name=INPUT_NAME)
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +90,7 @@ def load_source_model(path: Path) -> SourceModel:
         raise ModelError(f"{path} is not a readable Keras model ({detail})") from None
     input_shape = tuple(getattr(model, "input_shape", ()) or ())
     output_shape = tuple(getattr(model, "output_shape", ()) or ())
-    if input_shape[1:] != (28, 28, 1) or output_shape[1:] != (10,):
+    if input_shape[1:] != INPUT_SHAPE or output_shape[1:] != (NUM_CLASSES,):
         raise ModelError(
             f"{path} reads {input_shape} and writes {output_shape}; cnnkit's network reads (N, 28, 28, 1) and writes (N, 10)"
         )
@@ -143,6 +141,6 @@ def _run_facts(metrics_path: Path) -> tuple[tuple[str, ...], float | None]:
     try:
         metrics = json.loads(metrics_path.read_text())
         names = tuple(metrics["dataset"]["class_names"])
-        return (names if len(names) == 10 else DEFAULT_CLASS_NAMES), float(metrics["test_accuracy"])
+        return (names if len(names) == NUM_CLASSES else DEFAULT_CLASS_NAMES), float(metrics["test_accuracy"])
     except (OSError, ValueError, KeyError, TypeError):
         return DEFAULT_CLASS_NAMES, None

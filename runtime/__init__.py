@@ -6,8 +6,9 @@ or tf.lite; ``.onnx`` → onnxruntime) and returns a model whose ``predict`` tak
 """
 
 from runtime.backend import backend_names
-from runtime.errors import InputError, RuntimeModelError
-from runtime.metadata import CONTRACT_VERSION, ModelMetadata
+from core.errors import ModelError
+from runtime.errors import InputError
+from core.contract import CONTRACT_VERSION, ModelMetadata
 from runtime.model import DigitModel, as_model_batch, load_model
 
 __all__ = [
@@ -15,7 +16,7 @@ __all__ = [
     "DigitModel",
     "InputError",
     "ModelMetadata",
-    "RuntimeModelError",
+    "ModelError",
     "as_model_batch",
     "backend_names",
     "load_model",

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from runtime.errors import RuntimeModelError
+from core.errors import ModelError
 
 
 class Backend(Protocol):
@@ -29,7 +29,7 @@ class Backend(Protocol):
         ...
 
 
-class InterpreterMissing(RuntimeModelError):
+class InterpreterMissing(ModelError):
     """The interpreter a backend needs is not installed (or cannot work here)."""
 
 
@@ -89,19 +89,19 @@ def open_backend(path: Path, *, backend: str | None = None, num_threads: int | N
         The backend's name and the opened backend.
 
     Raises:
-        RuntimeModelError: Unknown suffix or backend name, no interpreter installed,
+        ModelError: Unknown suffix or backend name, no interpreter installed,
             or the file cannot be loaded.
     """
     suffixes = sorted({entry.suffix for entry in REGISTRY})
     candidates = [entry for entry in REGISTRY if entry.suffix == path.suffix.lower() and entry.by_suffix]
     if not candidates:
-        raise RuntimeModelError(f"{path}: cnnkit reads {' and '.join(suffixes)} models, not '{path.suffix}'")
+        raise ModelError(f"{path}: cnnkit reads {' and '.join(suffixes)} models, not '{path.suffix}'")
     if backend is not None:
         named = [entry for entry in REGISTRY if entry.name == backend]
         if not named:
-            raise RuntimeModelError(f"unknown backend {backend!r}; choose one of {', '.join(backend_names())}")
+            raise ModelError(f"unknown backend {backend!r}; choose one of {', '.join(backend_names())}")
         if named[0].suffix != path.suffix.lower():
-            raise RuntimeModelError(f"backend {backend!r} reads {named[0].suffix} files, not {path.name}")
+            raise ModelError(f"backend {backend!r} reads {named[0].suffix} files, not {path.name}")
         candidates = named
     missing = []
     for entry in candidates:
@@ -112,4 +112,4 @@ def open_backend(path: Path, *, backend: str | None = None, num_threads: int | N
                 raise
             missing.append(f"{entry.name}: {exc}")
     hint = candidates[0].install_hint
-    raise RuntimeModelError(f"no interpreter for {path.name} ({'; '.join(missing)}); {hint}")
+    raise ModelError(f"no interpreter for {path.name} ({'; '.join(missing)}); {hint}")

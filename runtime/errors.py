@@ -1,10 +1,9 @@
-"""Errors of the runtime: each message is one line a user can act on."""
+"""Errors of the runtime: each message is one line a user can act on.
 
-from toolkit.errors import CnnkitError
+A model that cannot be loaded or run raises ``core.errors.ModelError``, as everywhere.
+"""
 
-
-class RuntimeModelError(CnnkitError):
-    """A model file cannot be loaded or run (missing, corrupt, unknown contract, no interpreter)."""
+from core.errors import CnnkitError
 
 
 class InputError(CnnkitError):

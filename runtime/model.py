@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from runtime.backend import Backend, open_backend
-from runtime.errors import InputError, RuntimeModelError
-from runtime.metadata import ModelMetadata, resolve_metadata
+from core.errors import ModelError
+from runtime.errors import InputError
+from core.contract import INPUT_SHAPE, ModelMetadata
+from runtime.metadata import resolve_metadata
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,14 +58,14 @@ def load_model(path: str | Path, *, backend: str | None = None, num_threads: int
         num_threads: Interpreter threads; None lets the interpreter decide.
 
     Raises:
-        RuntimeModelError: Missing or corrupt file, no interpreter installed, or a
+        ModelError: Missing or corrupt file, no interpreter installed, or a
             model whose preprocessing contract this runtime does not know.
     """
     path = Path(path)
     if not path.is_file():
-        raise RuntimeModelError(f"model file {path} does not exist")
+        raise ModelError(f"model file {path} does not exist")
     if num_threads is not None and num_threads < 1:
-        raise RuntimeModelError(f"thread count must be at least 1, got {num_threads}")
+        raise ModelError(f"thread count must be at least 1, got {num_threads}")
     name, opened = open_backend(path, backend=backend, num_threads=num_threads)
     metadata = resolve_metadata(path, opened.embedded_metadata)
     return DigitModel(path=path, backend_name=name, metadata=metadata, backend=opened)
@@ -84,7 +86,7 @@ def as_model_batch(images: np.ndarray) -> np.ndarray:
         array = array[np.newaxis]
     if array.ndim == 3:
         array = array[..., np.newaxis]
-    if array.ndim != 4 or array.shape[1:] != (28, 28, 1):
+    if array.ndim != 4 or array.shape[1:] != INPUT_SHAPE:
         raise InputError(f"digits must have shape (28, 28), (N, 28, 28) or (N, 28, 28, 1), got {np.shape(images)}")
     if array.shape[0] == 0:
         raise InputError("no digits given (the batch is empty)")

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
+from core.contract import INPUT_SHAPE, METADATA_KEY
+from core.errors import ModelError
 from runtime.backend import InterpreterMissing
-from runtime.errors import RuntimeModelError
-from runtime.metadata import METADATA_KEY, parse_metadata_json
+from runtime.metadata import parse_metadata_json
+from runtime.quantization import TensorQuantization
 
-_UINT8_PIXEL_SCALE = np.float32(1.0 / 255.0)
+_FLOAT_INPUT = TensorQuantization(np.dtype(np.float32))
 
 
 def open_onnxruntime(path: Path, num_threads: int | None) -> OnnxBackend:
@@ -28,7 +30,7 @@ class OnnxBackend:
 
     def __init__(self, path: Path, ort: object, num_threads: int | None) -> None:
         if not path.is_file():
-            raise RuntimeModelError(f"{path} does not exist")
+            raise ModelError(f"{path} does not exist")
         options = ort.SessionOptions()
         # Explicit thread counts: the default probes the CPU topology, and one inter-op thread
         # is all a single-path network can use.
@@ -39,13 +41,13 @@ class OnnxBackend:
             self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # noqa: BLE001 (onnxruntime raises its own pybind classes, not a common base)
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RuntimeModelError(f"{path} is not a loadable ONNX model ({first_line[:200]})") from None
+            raise ModelError(f"{path} is not a loadable ONNX model ({first_line[:200]})") from None
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         if len(inputs) != 1 or len(outputs) != 1:
-            raise RuntimeModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; expected 1 and 1")
+            raise ModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; expected 1 and 1")
         shape = tuple(inputs[0].shape)
-        if tuple(shape[1:]) != (28, 28, 1) or inputs[0].type != "tensor(float)":
-            raise RuntimeModelError(
+        if tuple(shape[1:]) != INPUT_SHAPE or inputs[0].type != "tensor(float)":
+            raise ModelError(
                 f"{path} reads {inputs[0].type} {shape}; cnnkit ONNX models read float (N, 28, 28, 1)"
             )
         self._input_name, self._output_name = inputs[0].name, outputs[0].name
@@ -54,5 +56,5 @@ class OnnxBackend:
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """uint8 or float32 (N, 28, 28, 1) → float32 probabilities (N, 10)."""
-        real = images if images.dtype == np.float32 else images.astype(np.float32) * _UINT8_PIXEL_SCALE
+        real = _FLOAT_INPUT.quantize_digits(images)
         return self._session.run([self._output_name], {self._input_name: real})[0]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-UINT8_PIXEL_SCALE = 1.0 / 255.0
+from core.contract import PIXEL_SCALE
 
 
 @dataclass(frozen=True)
@@ -26,12 +26,12 @@ class TensorQuantization:
         uint8 pixels go straight in when the tensor is uint8 with scale 1/255 and zero
         point 0; int8 with scale 1/255 and zero point −128 is the same bytes shifted by 128.
         """
-        if images.dtype == np.uint8 and abs(self.scale - UINT8_PIXEL_SCALE) < 1e-9:
+        if images.dtype == np.uint8 and abs(self.scale - PIXEL_SCALE) < 1e-9:
             if self.dtype == np.uint8 and self.zero_point == 0:
                 return images
             if self.dtype == np.int8 and self.zero_point == -128:
                 return (images ^ np.uint8(0x80)).view(np.int8)
-        real = images if images.dtype == np.float32 else images.astype(np.float32) * np.float32(UINT8_PIXEL_SCALE)
+        real = images if images.dtype == np.float32 else images.astype(np.float32) * np.float32(PIXEL_SCALE)
         if self.dtype == np.float32:
             return real
         info = np.iinfo(self.dtype)

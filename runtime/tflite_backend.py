@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from runtime.backend import InterpreterMissing
-from runtime.errors import RuntimeModelError
-from runtime.metadata import METADATA_KEY, parse_metadata_json
+from core.contract import INPUT_SHAPE, NUM_CLASSES
+from core.errors import ModelError
 from runtime.quantization import TensorQuantization
-from runtime.tflite_flatbuffer import read_tflite_metadata
+from runtime.tflite_flatbuffer import read_tflite_file
 
 # Larger batches are run in chunks: the first convolution's activations grow with the batch.
 MAX_CHUNK = 256
@@ -67,28 +67,21 @@ class TFLiteBackend:
     """Runs a ``.tflite`` model; quantizes inputs and dequantizes outputs as the model says."""
 
     def __init__(self, path: Path, interpreter_class: Callable[..., Any], num_threads: int | None) -> None:
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise RuntimeModelError(f"cannot read {path} ({exc.strerror})") from None
-        entries = read_tflite_metadata(content, str(path))
-        self.embedded_metadata = (
-            parse_metadata_json(entries[METADATA_KEY], str(path)) if METADATA_KEY in entries else None
-        )
+        content, self.embedded_metadata = read_tflite_file(path)
         self._open = lambda: interpreter_class(model_content=content, num_threads=num_threads)
         try:
             self._interpreter = self._open()
             self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RuntimeModelError(f"{path} is not a loadable TFLite model ({first_line})") from None
+            raise ModelError(f"{path} is not a loadable TFLite model ({first_line})") from None
         inputs, outputs = self._interpreter.get_input_details(), self._interpreter.get_output_details()
         if len(inputs) != 1 or len(outputs) != 1:
-            raise RuntimeModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; expected 1 and 1")
+            raise ModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; expected 1 and 1")
         self._input, self._output = inputs[0], outputs[0]
         signature = tuple(int(d) for d in self._input.get("shape_signature", self._input["shape"]))
-        if signature[1:] != (28, 28, 1) or tuple(int(d) for d in self._output["shape"])[1:] != (10,):
-            raise RuntimeModelError(
+        if signature[1:] != INPUT_SHAPE or tuple(int(d) for d in self._output["shape"])[1:] != (NUM_CLASSES,):
+            raise ModelError(
                 f"{path} reads {signature} and writes {tuple(self._output['shape'])}; "
                 "cnnkit models read (N, 28, 28, 1) and write (N, 10)"
             )
@@ -126,7 +119,7 @@ class TFLiteBackend:
             interpreter = self._sized.pop(next(iter(self._sized)))  # reuse the oldest one
         else:
             interpreter = self._open()
-        interpreter.resize_tensor_input(self._input["index"], [size, 28, 28, 1])
+        interpreter.resize_tensor_input(self._input["index"], [size, *INPUT_SHAPE])
         interpreter.allocate_tensors()
         self._sized[size] = interpreter
         return interpreter

@@ -12,8 +12,12 @@ tflite-runtime ships no schema reader, so this walks the few tables it needs:
 from __future__ import annotations
 
 import struct
+from pathlib import Path
+from typing import Any
 
-from runtime.errors import RuntimeModelError
+from core.contract import METADATA_KEY
+from core.errors import ModelError
+from runtime.metadata import parse_metadata_json
 
 _MODEL_OPERATOR_CODES = 1
 _MODEL_SUBGRAPHS = 2
@@ -38,7 +42,7 @@ class _Reader:
         try:
             return struct.unpack_from(fmt, self.data, pos)[0]
         except struct.error:
-            raise RuntimeModelError(f"{self.where} is truncated or not a TFLite model") from None
+            raise ModelError(f"{self.where} is truncated or not a TFLite model") from None
 
     def field_pos(self, table: int, field: int) -> int | None:
         """Absolute position of ``field`` inside ``table``, or None when it is absent."""
@@ -67,7 +71,7 @@ class _Reader:
     def bytes_field(self, table: int, field: int) -> bytes:
         start, length = self.vector(table, field)
         if start + length > len(self.data):
-            raise RuntimeModelError(f"{self.where} is truncated or not a TFLite model")
+            raise ModelError(f"{self.where} is truncated or not a TFLite model")
         return bytes(self.data[start : start + length])
 
     def uint32_field(self, table: int, field: int) -> int:
@@ -81,7 +85,7 @@ class _Reader:
 
 def _open(data: bytes, where: str) -> tuple[_Reader, int]:
     if len(data) < 8 or data[4:8] != b"TFL3":
-        raise RuntimeModelError(f"{where} is not a TFLite model (no TFL3 identifier)")
+        raise ModelError(f"{where} is not a TFLite model (no TFL3 identifier)")
     reader = _Reader(data, where)
     return reader, reader.indirect(0)
 
@@ -92,7 +96,7 @@ def read_tflite_ops(data: bytes, where: str = "model") -> tuple[str, ...]:
     An op missing from :data:`BUILTIN_OPS` is named ``BUILTIN_<code>``; a custom op ``CUSTOM``.
 
     Raises:
-        RuntimeModelError: The bytes are not a well-formed TFLite FlatBuffer.
+        ModelError: The bytes are not a well-formed TFLite FlatBuffer.
     """
     reader, model = _open(data, where)
     codes_start, code_count = reader.vector(model, _MODEL_OPERATOR_CODES)
@@ -110,7 +114,7 @@ def read_tflite_ops(data: bytes, where: str = "model") -> tuple[str, ...]:
     for index in range(operator_count):
         opcode_index = reader.uint32_field(reader.table_at(operators_start, index), 0)
         if opcode_index >= len(names):
-            raise RuntimeModelError(f"{where} has an operator with opcode {opcode_index} of {len(names)}")
+            raise ModelError(f"{where} has an operator with opcode {opcode_index} of {len(names)}")
         ops.append(names[opcode_index])
     return tuple(ops)
 
@@ -119,7 +123,7 @@ def read_tflite_metadata(data: bytes, where: str = "model") -> dict[str, bytes]:
     """Return ``{name: bytes}`` for every metadata entry of a ``.tflite`` file's contents.
 
     Raises:
-        RuntimeModelError: The bytes are not a well-formed TFLite FlatBuffer.
+        ModelError: The bytes are not a well-formed TFLite FlatBuffer.
     """
     reader, model = _open(data, where)
     buffers_start, buffer_count = reader.vector(model, _MODEL_BUFFERS)
@@ -130,6 +134,20 @@ def read_tflite_metadata(data: bytes, where: str = "model") -> dict[str, bytes]:
         name = reader.bytes_field(entry, 0).decode("utf-8", errors="replace")
         buffer_index = reader.uint32_field(entry, 1)
         if buffer_index >= buffer_count:
-            raise RuntimeModelError(f"{where} has metadata {name!r} pointing past its buffers")
+            raise ModelError(f"{where} has metadata {name!r} pointing past its buffers")
         entries[name] = reader.bytes_field(reader.table_at(buffers_start, buffer_index), 0)
     return entries
+
+
+def read_tflite_file(path: Path) -> tuple[bytes, dict[str, Any] | None]:
+    """A ``.tflite`` file's bytes and its embedded cnnkit record (None when it has none).
+
+    Raises:
+        ModelError: The file cannot be read, is not a TFLite model, or its record is not JSON.
+    """
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read {path} ({exc.strerror})") from None
+    entries = read_tflite_metadata(content, str(path))
+    return content, parse_metadata_json(entries[METADATA_KEY], str(path)) if METADATA_KEY in entries else None

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from runtime.backend import InterpreterMissing
-from runtime.errors import RuntimeModelError
-from runtime.metadata import METADATA_KEY, parse_metadata_json
+from core.contract import INPUT_SHAPE, NUM_CLASSES
+from core.errors import ModelError
 from runtime.native_output import native_stderr_silenced
 from runtime.quantization import TensorQuantization
-from runtime.tflite_flatbuffer import read_tflite_metadata
+from runtime.tflite_flatbuffer import read_tflite_file
 
 # TFLM aligns tensor buffers to 16 bytes; an arena that does not start aligned loses up to that much.
 ARENA_ALIGNMENT = 16
@@ -52,7 +52,7 @@ def measure_arena(content: bytes) -> int:
 
     Raises:
         InterpreterMissing: tflite-micro is not installed.
-        RuntimeModelError: TFLM cannot run the model even with a generous arena.
+        ModelError: TFLM cannot run the model even with a generous arena.
     """
     runtime = tflm_runtime()
     zero_input = None
@@ -73,7 +73,7 @@ def measure_arena(content: bytes) -> int:
 
     high = max(64 * 1024, 4 * len(content))
     if not runs(high):
-        raise RuntimeModelError(f"TFLite Micro cannot run this model even with a {high:,}-byte arena")
+        raise ModelError(f"TFLite Micro cannot run this model even with a {high:,}-byte arena")
     low = 0  # an arena of `low` bytes is known to fail (or is nothing)
     while high - low > ARENA_ALIGNMENT:
         middle = (low + high) // 2 // ARENA_ALIGNMENT * ARENA_ALIGNMENT
@@ -96,20 +96,13 @@ class TFLMBackend:
 
     def __init__(self, path: Path) -> None:
         runtime = tflm_runtime()
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise RuntimeModelError(f"cannot read {path} ({exc.strerror})") from None
-        entries = read_tflite_metadata(content, str(path))
-        self.embedded_metadata = (
-            parse_metadata_json(entries[METADATA_KEY], str(path)) if METADATA_KEY in entries else None
-        )
+        content, self.embedded_metadata = read_tflite_file(path)
         self.arena_bytes = measure_arena(content)
         with native_stderr_silenced():
             self._interpreter = runtime.Interpreter.from_bytes(content, arena_size=self.arena_bytes)
         input_detail, output_detail = self._interpreter.get_input_details(0), self._interpreter.get_output_details(0)
-        if tuple(input_detail["shape"]) != (1, 28, 28, 1) or tuple(output_detail["shape"]) != (1, 10):
-            raise RuntimeModelError(
+        if tuple(input_detail["shape"]) != (1, *INPUT_SHAPE) or tuple(output_detail["shape"]) != (1, NUM_CLASSES):
+            raise ModelError(
                 f"{path} reads {tuple(input_detail['shape'])} and writes {tuple(output_detail['shape'])} under TFLM; "
                 "cnnkit models read (1, 28, 28, 1) and write (1, 10) there"
             )
@@ -119,7 +112,7 @@ class TFLMBackend:
     def predict(self, images: np.ndarray) -> np.ndarray:
         """uint8 or float32 (N, 28, 28, 1) → float32 probabilities (N, 10), one invoke per digit."""
         quantized = self._input.quantize_digits(images)
-        raw = np.empty((len(quantized), 10), dtype=self._output.dtype)
+        raw = np.empty((len(quantized), NUM_CLASSES), dtype=self._output.dtype)
         for index in range(len(quantized)):
             self._interpreter.set_input(quantized[index : index + 1], 0)
             self._interpreter.invoke()

@@ -21,7 +21,7 @@ def mnist_dir() -> Path:
         return Path(value)
     from toolkit.data import default_cache_dir
     from toolkit.download import download_files
-    from toolkit.errors import DownloadError
+    from core.errors import DownloadError
 
     # Session fixtures are set up before the per-test cache isolation below, so this is the real cache.
     cache = default_cache_dir()
@@ -61,7 +61,8 @@ def small_run(tmp_path_factory: pytest.TempPathFactory):
     result = train(config, dataset)
     export_model(
         ExportConfig(result.model_path, variants_for(ExportFormat.ALL, None), folder, calibration_samples=100),
-        dataset,
+        dataset.x_train,
+        dataset.y_train,
     )
     return dataset, folder
 

@@ -6,7 +6,7 @@ import pytest
 from helpers import synthetic_arrays, write_idx_folder
 from typer.testing import CliRunner
 
-from toolkit import __version__
+from core import __version__
 from toolkit.cli import app
 
 runner = CliRunner()
@@ -42,7 +42,7 @@ def test_debug_variable_shows_the_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNKIT_DEBUG", "1")
     result = runner.invoke(app, ["train", "--data", str(tmp_path / "missing")])
     assert result.exit_code == 1
-    from toolkit.errors import DataError
+    from core.errors import DataError
 
     assert isinstance(result.exception, DataError)
 

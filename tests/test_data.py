@@ -13,7 +13,7 @@ from toolkit.data import (
     read_class_names,
     read_dataset,
 )
-from toolkit.errors import DataError
+from core.errors import DataError
 
 
 def test_parse_idx_round_trips_an_array():

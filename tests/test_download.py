@@ -12,7 +12,7 @@ from helpers import SPLIT_FILES, idx_bytes, synthetic_arrays
 
 from toolkit.data import load_dataset
 from toolkit.download import RemoteFile, download_files, fetch_file
-from toolkit.errors import DataError, DownloadError
+from core.errors import DataError, DownloadError
 
 
 class _Mirror:

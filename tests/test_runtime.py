@@ -7,9 +7,10 @@ import sys
 import numpy as np
 import pytest
 
-from runtime import InputError, RuntimeModelError, as_model_batch, backend_names, load_model
+from runtime import InputError, ModelError, as_model_batch, backend_names, load_model
 from runtime.backend import open_backend
-from runtime.metadata import ModelMetadata, resolve_metadata, sidecar_path
+from core.contract import ModelMetadata
+from runtime.metadata import resolve_metadata, sidecar_path
 from runtime.tflite_flatbuffer import read_tflite_metadata
 
 
@@ -49,15 +50,15 @@ def test_registry_names_and_suffix_errors(tmp_path):
     assert backend_names() == ["litert", "tflite-runtime", "tf-lite", "onnxruntime", "tflm"]
     other = tmp_path / "model.pt"
     other.write_bytes(b"x")
-    with pytest.raises(RuntimeModelError, match=r"reads .onnx and .tflite models, not '.pt'"):
+    with pytest.raises(ModelError, match=r"reads .onnx and .tflite models, not '.pt'"):
         load_model(other)
-    with pytest.raises(RuntimeModelError, match="does not exist"):
+    with pytest.raises(ModelError, match="does not exist"):
         load_model(tmp_path / "missing.tflite")
     model = tmp_path / "model.tflite"
     model.write_bytes(b"x")
-    with pytest.raises(RuntimeModelError, match="unknown backend 'coreml'"):
+    with pytest.raises(ModelError, match="unknown backend 'coreml'"):
         open_backend(model, backend="coreml")
-    with pytest.raises(RuntimeModelError, match="backend 'onnxruntime' reads .onnx files"):
+    with pytest.raises(ModelError, match="backend 'onnxruntime' reads .onnx files"):
         open_backend(model, backend="onnxruntime")
 
 
@@ -71,7 +72,7 @@ def test_tflite_runtime_on_numpy_2_is_refused_with_the_reason(tmp_path, monkeypa
     monkeypatch.setattr(
         importlib.metadata, "version", lambda name: "2.14.0" if name == "tflite-runtime" else real_version(name)
     )
-    with pytest.raises(RuntimeModelError, match="built for numpy 1 and crashes with numpy 2.1.0.*ai-edge-litert"):
+    with pytest.raises(ModelError, match="built for numpy 1 and crashes with numpy 2.1.0.*ai-edge-litert"):
         open_backend(model, backend="tflite-runtime")
 
 
@@ -86,35 +87,35 @@ def test_no_interpreter_names_what_to_install(tmp_path, monkeypatch):
         monkeypatch.setattr(tflite_backend, name, missing)
     model = tmp_path / "model.tflite"
     model.write_bytes(b"x")
-    with pytest.raises(RuntimeModelError, match=r"no interpreter for model.tflite .*litert: not installed.*cnnkit\[runtime\]"):
+    with pytest.raises(ModelError, match=r"no interpreter for model.tflite .*litert: not installed.*cnnkit\[runtime\]"):
         load_model(model)
 
 
 def test_metadata_contract_is_checked(tmp_path):
     assert ModelMetadata.from_dict({"contract": 1}, "m").class_names == tuple("0123456789")
-    with pytest.raises(RuntimeModelError, match="contract 99.*upgrade cnnkit or re-export"):
+    with pytest.raises(ModelError, match="contract 99.*upgrade cnnkit or re-export"):
         ModelMetadata.from_dict({"contract": 99}, "m")
-    with pytest.raises(RuntimeModelError, match="contract None"):
+    with pytest.raises(ModelError, match="contract None"):
         ModelMetadata.from_dict({}, "m")
-    with pytest.raises(RuntimeModelError, match="names 2 classes"):
+    with pytest.raises(ModelError, match="names 2 classes"):
         ModelMetadata.from_dict({"contract": 1, "class_names": ["a", "b"]}, "m")
 
 
 def test_metadata_falls_back_to_the_sidecar(tmp_path):
     model = tmp_path / "m.onnx"
-    with pytest.raises(RuntimeModelError, match="carries no cnnkit metadata and has no m.onnx.json"):
+    with pytest.raises(ModelError, match="carries no cnnkit metadata and has no m.onnx.json"):
         resolve_metadata(model, None)
     sidecar_path(model).write_text(json.dumps({"contract": 1, "format": "onnx"}))
     assert resolve_metadata(model, None).format == "onnx"
     sidecar_path(model).write_text("{not json")
-    with pytest.raises(RuntimeModelError, match="unreadable cnnkit metadata"):
+    with pytest.raises(ModelError, match="unreadable cnnkit metadata"):
         resolve_metadata(model, None)
 
 
 def test_flatbuffer_reader_rejects_garbage():
-    with pytest.raises(RuntimeModelError, match="not a TFLite model"):
+    with pytest.raises(ModelError, match="not a TFLite model"):
         read_tflite_metadata(b"hello world, this is text")
-    with pytest.raises(RuntimeModelError, match="truncated or not a TFLite model"):
+    with pytest.raises(ModelError, match="truncated or not a TFLite model"):
         read_tflite_metadata(b"\xff\xff\x00\x00TFL3" + b"\x00" * 8)
 
 

@@ -16,10 +16,10 @@ from export.api import export_model  # noqa: E402
 from export.config import ExportConfig, ExportFormat, variants_for  # noqa: E402
 from export.export_tflm import RESOLVER_METHODS, recommended_arena  # noqa: E402
 from runtime import load_model  # noqa: E402
-from runtime.errors import RuntimeModelError  # noqa: E402
+from core.errors import ModelError  # noqa: E402
 from runtime.tflite_flatbuffer import read_tflite_ops  # noqa: E402
 from runtime.tflm_backend import measure_arena, tflm_runtime  # noqa: E402
-from toolkit.errors import ConfigError  # noqa: E402
+from core.errors import ConfigError  # noqa: E402
 
 TFLM_API = Path(__file__).parent / "tflm_api"
 
@@ -29,7 +29,7 @@ def tflm_export(small_run, tmp_path_factory):
     dataset, folder = small_run
     out = tmp_path_factory.mktemp("tflm") / "firmware"
     config = ExportConfig(folder / "model.keras", variants_for(ExportFormat.TFLM, None), out, calibration_samples=100, c_name="digits")
-    (written,) = export_model(config, dataset)
+    (written,) = export_model(config, dataset.x_train, dataset.y_train)
     return dataset, out, written
 
 
@@ -62,17 +62,17 @@ def test_project_folder_holds_the_model_its_array_and_its_metadata(tflm_export):
     assert _header_constant(header, "kSourceSha256").strip('"') == metadata["source_sha256"]
     names_text = _header_constant(header, r"kClassNames\[kNumClasses\]")
     assert re.findall(r'"([^"]*)"', names_text) == metadata["class_names"]
-    assert int(_header_constant(header, "kTensorArenaSize")) == written.tflm.arena_bytes
-    assert written.tflm.flash_bytes == len(content)
+    assert int(_header_constant(header, "kTensorArenaSize")) == written.facts.arena_bytes
+    assert written.facts.flash_bytes == len(content)
 
 
 def test_resolver_registers_exactly_the_ops_the_model_uses(tflm_export):
     _, out, written = tflm_export
     ops = list(dict.fromkeys(read_tflite_ops((out / "digits.tflite").read_bytes())))
-    assert list(written.tflm.resolver_methods) == [RESOLVER_METHODS[op] for op in ops]
+    assert list(written.facts.resolver_methods) == [RESOLVER_METHODS[op] for op in ops]
     example = (out / "digits_example.cc").read_text()
     registered = re.findall(r"resolver\.(Add\w+)\(\)", example)
-    assert registered == list(written.tflm.resolver_methods)
+    assert registered == list(written.facts.resolver_methods)
     assert f"MicroMutableOpResolver<{len(registered)}>" in example
     # The static flatten leaves no shape arithmetic for a microcontroller to register.
     assert not {"SHAPE", "STRIDED_SLICE", "PACK"} & set(ops)
@@ -82,12 +82,12 @@ def test_arena_is_the_smallest_that_runs_and_the_declared_one_has_margin(tflm_ex
     _, out, written = tflm_export
     content = (out / "digits.tflite").read_bytes()
     runtime = tflm_runtime()
-    measured = written.tflm.arena_measured_bytes
+    measured = written.facts.arena_measured_bytes
     runtime.Interpreter.from_bytes(content, arena_size=measured).invoke()
     with pytest.raises(RuntimeError):
         runtime.Interpreter.from_bytes(content, arena_size=measured - 64)
-    assert written.tflm.arena_bytes == recommended_arena(measured) >= measured + 16
-    assert written.tflm.arena_bytes % 1024 == 0
+    assert written.facts.arena_bytes == recommended_arena(measured) >= measured + 16
+    assert written.facts.arena_bytes % 1024 == 0
     assert measure_arena(content) == measured
 
 
@@ -118,7 +118,7 @@ def test_tflm_is_used_only_when_named(tflm_export, small_run):
     _, out, _ = tflm_export
     _, folder = small_run
     assert load_model(out / "digits.tflite").backend_name == "litert"
-    with pytest.raises(RuntimeModelError, match="reads .tflite files"):
+    with pytest.raises(ModelError, match="reads .tflite files"):
         load_model(folder / "model_fp32.onnx", backend="tflm")
 
 

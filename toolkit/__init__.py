@@ -3,5 +3,3 @@
 Importing this package is cheap: TensorFlow is imported only by the modules that
 build or train a model (``toolkit.model``, ``toolkit.train``).
 """
-
-__version__ = "0.1.0"

@@ -70,7 +70,7 @@ def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
         digits: uint8 (N, 28, 28) test digits, N ≥ ``config.large_batch``.
 
     Raises:
-        ModelError, RuntimeModelError: A model cannot be loaded.
+        ModelError, ModelError: A model cannot be loaded.
     """
     from export.source import load_source_model
 

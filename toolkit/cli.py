@@ -19,9 +19,10 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from export.config import CalibrationMethod, ExportConfig, ExportFormat, Quantization, variants_for
-from toolkit import __version__, tables
+from core import __version__
+from toolkit import tables
 from toolkit.config import BenchConfig, Recipe, TrainConfig
-from toolkit.errors import CnnkitError, ConfigError
+from core.errors import CnnkitError, ConfigError
 from toolkit.runs import RUNS_DIR
 
 DEBUG_ENV = "CNNKIT_DEBUG"
@@ -189,11 +190,11 @@ def export_command(
     from export.api import export_model
 
     with console.status(f"exporting {model_path} ({len(config.variants)} model(s))"):
-        written = export_model(config, dataset)
+        written = export_model(config, dataset.x_train, dataset.y_train)
     console.print(tables.export_table(written, model_path))
     for item in written:
-        if item.tflm is not None:
-            console.print(tables.tflm_summary(item.tflm, item.path.parent), highlight=False)
+        if item.variant.format is ExportFormat.TFLM:
+            console.print(tables.tflm_summary(item.facts, item.path.parent), highlight=False)
     folders = sorted({str(item.path.parent) for item in written})
     console.print(f"wrote {len(written)} model(s), each with a .json sidecar, into {escape(', '.join(folders))}", highlight=False)
 
@@ -391,7 +392,7 @@ def doctor(
 
 
 def _write_json(path: Path, data: object) -> None:
-    from toolkit.atomic import write_text_atomic
+    from core.atomic import write_text_atomic
 
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 

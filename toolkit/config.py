@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.errors import ConfigError
+from core.errors import ConfigError
 
 
 class Recipe(str, enum.Enum):

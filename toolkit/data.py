@@ -20,13 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.download import MNIST_FILES, MNIST_MIRRORS, RemoteFile, download_files, sha256_hex
-from toolkit.errors import DataError, DownloadError
+from core.contract import DEFAULT_CLASS_NAMES, IMAGE_SHAPE, NUM_CLASSES, PIXEL_SCALE
+from core.errors import DataError, DownloadError
 
 DATA_ENV = "CNNKIT_DATA"
 CACHE_ENV = "CNNKIT_CACHE"
-IMAGE_SHAPE = (28, 28)
-NUM_CLASSES = 10
-DEFAULT_CLASS_NAMES = tuple(str(digit) for digit in range(NUM_CLASSES))
 
 _SPLITS = {
     "x_train": "train-images-idx3-ubyte",
@@ -131,7 +129,7 @@ def load_dataset(
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
     """uint8 (N, 28, 28) in 0–255 → float32 (N, 28, 28, 1) in [0, 1], the network's input."""
-    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+    return (images.astype(np.float32) * np.float32(PIXEL_SCALE))[..., np.newaxis]
 
 
 def default_cache_dir() -> Path:

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.atomic import atomic_path
-from toolkit.errors import DownloadError
+from core.atomic import atomic_path
+from core.errors import DownloadError
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+from core.contract import INPUT_NAME, INPUT_SHAPE, NUM_CLASSES, OUTPUT_NAME
+
 PARAMETER_COUNT = 225_034
 
 
@@ -26,7 +26,7 @@ def build_model() -> keras.Sequential:
     """
     return keras.Sequential(
         [
-            keras.Input(shape=INPUT_SHAPE, name="image"),
+            keras.Input(shape=INPUT_SHAPE, name=INPUT_NAME),
             layers.Conv2D(32, (3, 3), activation="relu", name="conv1"),
             layers.MaxPooling2D((2, 2), name="pool1"),
             layers.Conv2D(64, (3, 3), activation="relu", name="conv2"),
@@ -34,7 +34,7 @@ def build_model() -> keras.Sequential:
             layers.Flatten(name="flatten"),
             layers.Dense(128, activation="relu", name="dense"),
             layers.Dropout(0.5, name="dropout"),
-            layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"),
+            layers.Dense(NUM_CLASSES, activation="softmax", name=OUTPUT_NAME),
         ],
         name="cnnkit_digits",
     )

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 
-from toolkit.atomic import atomic_path  # noqa: E402
+from core.atomic import atomic_path  # noqa: E402
 
 _DPI = 110
 

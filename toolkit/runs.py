@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.errors import ModelError
+from core.errors import ModelError
 
 RUNS_DIR = Path("runs")
 MODEL_FILE = "model.keras"

@@ -18,11 +18,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from toolkit import __version__, plots
+from core import __version__
+from toolkit import plots
 from toolkit.augment import augment, non_digits
-from toolkit.atomic import atomic_path, write_text_atomic
+from core.atomic import atomic_path, write_text_atomic
 from toolkit.config import Schedule, TrainConfig
-from toolkit.data import NUM_CLASSES, Dataset, to_model_input
+from core.contract import NUM_CLASSES
+from toolkit.data import Dataset, to_model_input
 from toolkit.model import build_model
 from toolkit.runs import MODEL_FILE
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from runtime import load_model
 from toolkit.data import Dataset, to_model_input
-from toolkit.errors import CnnkitError
+from core.errors import CnnkitError
 
 # Accuracy drops are compared in whole test images; this absorbs float rounding of the percentage.
 _EPSILON_PP = 1e-9

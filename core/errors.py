@@ -1,4 +1,4 @@
-"""The project's error classes.
+"""The error classes every package shares (the ground floor: imports nothing of the project).
 
 Every failure a user can cause (a bad path, a corrupt file, no network) raises a
 subclass of :class:`CnnkitError` whose message is one readable line. The CLI turns
