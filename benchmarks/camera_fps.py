@@ -19,7 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from camera_demo.loop import CameraConfig, run
+from camera_demo.config import CameraConfig
+from camera_demo.loop import run
 from toolkit.data import load_mnist
 from toolkit.scenes import render_scene
 

@@ -14,9 +14,10 @@ from typing import IO
 import numpy as np
 
 from camera_demo.capture import LatestFrame
+from camera_demo.config import CameraConfig
 from camera_demo.errors import CameraError
 from camera_demo.overlay import FrameResult, draw_overlay
-from camera_demo.server import LiveView, parse_address
+from camera_demo.server import LiveView
 from camera_demo.smoothing import ReadingSmoother
 from camera_demo.sources import open_source
 from camera_demo.window import window_unavailable_reason
@@ -25,40 +26,6 @@ from runtime.reader import read_digits
 
 WINDOW = "cnnkit camera (q or Esc quits)"
 _QUIT_KEYS = {ord("q"), 27}
-
-
-@dataclass(frozen=True)
-class CameraConfig:
-    """One run of the demo.
-
-    Attributes:
-        model: An exported ``.tflite`` or ``.onnx``.
-        source: Webcam index, ``picamera2``, a video file, or a folder/glob of images.
-        headless: No window.
-        jsonl: Where to write one JSON object per frame (``-`` for standard output).
-        serve: HOST:PORT (or PORT, on 127.0.0.1) for the web view; None for none.
-        max_frames: Stop after this many frames.
-        threads: Inference threads.
-        width, height: Requested camera size.
-    """
-
-    model: Path
-    source: str
-    headless: bool = False
-    jsonl: str | None = None
-    serve: str | None = None
-    max_frames: int | None = None
-    threads: int = 1
-    width: int | None = None
-    height: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.max_frames is not None and self.max_frames < 1:
-            raise CameraError(f"--max-frames must be at least 1, got {self.max_frames}")
-        if (self.width is None) != (self.height is None):
-            raise CameraError("give --width and --height together")
-        if self.serve is not None:
-            parse_address(self.serve)
 
 
 @dataclass(frozen=True)
@@ -74,19 +41,17 @@ class RunSummary:
     def fps(self) -> float:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
+    def describe(self) -> str:
+        """One line for the end of a run."""
+        return (
+            f"{self.frames} frames in {self.seconds:.1f} s ({self.fps:.0f} FPS), "
+            f"{self.dropped} stale frames dropped{' (interrupted)' if self.interrupted else ''}"
+        )
+
 
 def frame_record(result: FrameResult, time_ms: float) -> dict:
     """The `--jsonl` object of one frame: digits left to right, boxes in frame pixels."""
-    return {
-        "frame": result.index,
-        "time_ms": round(time_ms, 3),
-        "digits": [
-            {"label": digit.label, "confidence": round(digit.confidence, 4), "box": list(digit.box)}
-            for digit in result.reading.digits
-        ],
-        "number": result.reading.number,
-        "fps": round(result.fps, 2),
-    }
+    return {"frame": result.index, "time_ms": round(time_ms, 3), **result.reading.to_json(), "fps": round(result.fps, 2)}
 
 
 def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None] | None = None) -> RunSummary:

@@ -109,12 +109,7 @@ class LiveView:
 
     def publish(self, result: FrameResult, picture: np.ndarray) -> None:
         """Take a processed frame from the loop (an ``on_frame`` callback)."""
-        state = {
-            "number": result.reading.number,
-            "digits": [{"label": d.label, "confidence": round(d.confidence, 4), "box": list(d.box)} for d in result.reading.digits],
-            "fps": round(result.fps, 1),
-            "frame": result.index,
-        }
+        state = {**result.reading.to_json(), "fps": round(result.fps, 1), "frame": result.index}
         now = time.perf_counter()
         encode = self._viewers > 0 and now - self._last_encoded >= self._min_interval
         jpeg = None

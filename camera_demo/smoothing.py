@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from runtime.reader import Digit, Reading, on_one_line
+from runtime.reader import Digit, Reading
 
 
 @dataclass
@@ -53,9 +53,7 @@ class ReadingSmoother:
         for track in unmatched:
             track.missed += 1
         self._tracks = [track for track in self._tracks if track.missed <= self._max_missed]
-        digits = tuple(smoothed)
-        number = "".join(d.name for d in digits) if digits and on_one_line(digits) else None
-        return Reading(digits, number, reading.rejected, reading.timings_ms)
+        return Reading(tuple(smoothed), reading.rejected, reading.timings_ms)
 
     @staticmethod
     def _nearest(box: tuple[int, int, int, int], tracks: list[_Track]) -> _Track | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError
+from core.options import check_seed
 
 
 class ExportFormat(str, enum.Enum):
@@ -86,6 +87,7 @@ class ExportConfig:
     c_name: str = "model_int8"
 
     def __post_init__(self) -> None:
+        check_seed(self.seed)
         if not C_NAME_PATTERN.fullmatch(self.c_name):
             raise ConfigError(f"--c-name {self.c_name!r} cannot name a C++ array: letters, digits and _, not a digit first")
         is_tflm = [variant.format is ExportFormat.TFLM for variant in self.variants]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,10 @@ class Digit:
     confidence: float
     box: tuple[int, int, int, int]
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"label", "name", "confidence", "box": [x, y, w, h]}``, the box in image pixels."""
+        return {"label": self.label, "name": self.name, "confidence": round(self.confidence, 4), "box": list(self.box)}
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -34,15 +39,22 @@ class Reading:
 
     Attributes:
         digits: Accepted digits, left to right.
-        number: The digits joined, when they stand on one line; else None.
         rejected: Candidates found but below the confidence threshold.
         timings_ms: Milliseconds spent finding digits and running the model.
     """
 
     digits: tuple[Digit, ...]
-    number: str | None
     rejected: int = 0
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def number(self) -> str | None:
+        """The digits' names joined, when they stand on one line; else None."""
+        return "".join(digit.name for digit in self.digits) if self.digits and on_one_line(self.digits) else None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"number": str | None, "digits": [...]}``: what `predict --json`, `--jsonl` and the web view say."""
+        return {"number": self.number, "digits": [digit.to_json() for digit in self.digits]}
 
 
 def read_digits(
@@ -68,7 +80,7 @@ def read_digits(
     lattice = build_lattice(page, max_aspect=options.max_aspect, min_density=options.min_density)
     found = time.perf_counter()
     if not lattice.hypotheses:
-        return Reading((), None, 0, {"find_ms": (found - started) * 1e3, "infer_ms": 0.0})
+        return Reading((), 0, {"find_ms": (found - started) * 1e3, "infer_ms": 0.0})
     images = lattice.images()
     probabilities = model.predict(images)
     chosen, rejected = lattice.best(probabilities, min_confidence)
@@ -85,10 +97,8 @@ def read_digits(
         Digit(label, model.class_names[label], confidence, hypothesis.box)
         for hypothesis, label, confidence in sorted(chosen, key=lambda item: item[0].box[0])
     )
-    number = "".join(digit.name for digit in digits) if digits and on_one_line(digits) else None
     return Reading(
         digits,
-        number,
         rejected,
         {"find_ms": (found - started) * 1e3, "infer_ms": (inferred - found) * 1e3},
     )
@@ -143,4 +153,4 @@ def read_image_file(path: str | Path, model: DigitModel, *, min_confidence: floa
     probabilities = model.predict(gray)[0]
     label = int(probabilities.argmax())
     digit = Digit(label, model.class_names[label], float(probabilities[label]), (0, 0, 28, 28))
-    return Reading((digit,), digit.name, 0, {"find_ms": 0.0, "infer_ms": (time.perf_counter() - started) * 1e3})
+    return Reading((digit,), 0, {"find_ms": 0.0, "infer_ms": (time.perf_counter() - started) * 1e3})

@@ -12,7 +12,8 @@ import pytest
 
 from camera_demo.capture import LatestFrame
 from camera_demo.errors import CameraError
-from camera_demo.loop import CameraConfig, FrameResult, frame_record
+from camera_demo.config import CameraConfig
+from camera_demo.loop import FrameResult, frame_record
 from camera_demo.overlay import draw_overlay
 from camera_demo.smoothing import ReadingSmoother
 from camera_demo.sources import ImageFolderSource, VideoFileSource, open_source
@@ -69,7 +70,7 @@ def test_capture_errors_reach_the_consumer():
 
 
 def _reading(*digits):
-    return Reading(tuple(digits), None)
+    return Reading(tuple(digits))
 
 
 def test_smoothing_holds_a_still_digit_through_a_flicker():
@@ -95,21 +96,24 @@ def test_smoothing_follows_a_real_change_and_keeps_digits_apart():
 def test_overlay_is_pure_and_draws_something():
     frame = np.full((480, 640, 3), 200, np.uint8)
     before = frame.copy()
-    reading = Reading((Digit(5, "5", 0.97, (100, 120, 60, 90)),), "5")
+    reading = Reading((Digit(5, "5", 0.97, (100, 120, 60, 90)),))
     picture = draw_overlay(frame, FrameResult(3, reading, 123.0, {"find": 0.5, "infer": 0.1}))
     np.testing.assert_array_equal(frame, before)
     assert picture.shape == frame.shape and np.count_nonzero(np.any(picture != frame, axis=2)) > 1000
-    gray = draw_overlay(frame[:, :, 0], FrameResult(0, Reading((), None), 0.0))
+    gray = draw_overlay(frame[:, :, 0], FrameResult(0, Reading(()), 0.0))
     assert gray.shape == (480, 640, 3)
 
 
 def test_jsonl_record_has_exactly_the_documented_keys():
-    reading = Reading((Digit(2, "2", 0.91234, (1, 2, 3, 4)), Digit(7, "7", 0.5, (10, 2, 3, 4))), "27")
+    reading = Reading((Digit(2, "2", 0.91234, (1, 2, 3, 4)), Digit(7, "7", 0.5, (10, 2, 3, 4))))
     record = frame_record(FrameResult(4, reading, 250.5), 16.25)
     assert record == {
         "frame": 4,
         "time_ms": 16.25,
-        "digits": [{"label": 2, "confidence": 0.9123, "box": [1, 2, 3, 4]}, {"label": 7, "confidence": 0.5, "box": [10, 2, 3, 4]}],
+        "digits": [
+            {"label": 2, "name": "2", "confidence": 0.9123, "box": [1, 2, 3, 4]},
+            {"label": 7, "name": "7", "confidence": 0.5, "box": [10, 2, 3, 4]},
+        ],
         "number": "27",
         "fps": 250.5,
     }

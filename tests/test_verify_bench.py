@@ -15,7 +15,8 @@ from onnx import numpy_helper  # noqa: E402
 
 from toolkit.cli import app  # noqa: E402
 from toolkit.config import BenchConfig  # noqa: E402
-from toolkit.verify import VerifyConfig, verify_models  # noqa: E402
+from toolkit.config import VerifyConfig  # noqa: E402
+from toolkit.verify import verify_models  # noqa: E402
 
 runner = CliRunner()
 
@@ -84,11 +85,23 @@ def test_verify_cli_exits_1_and_names_the_failing_model(run_copy, data_dir):
     assert "model_int8.tflite" not in error_line
 
 
-def test_verify_fails_when_keras_itself_is_below_the_floor(small_run, data_dir):
-    _, folder = small_run
-    result = runner.invoke(app, ["verify", "--model", str(folder / "model.keras"), "--data", str(data_dir),
-                                 str(folder / "model_fp32.tflite"), "--min-accuracy", "1.01"])
+def test_verify_fails_when_keras_itself_is_below_the_floor(small_run, tmp_path):
+    dataset, folder = small_run
+    # Test labels shifted by one: the model is right on almost none of them.
+    arrays = {key: getattr(dataset, key) for key in ("x_train", "y_train", "x_test")}
+    arrays["y_test"] = ((dataset.y_test.astype(int) + 1) % 10).astype(np.uint8)
+    wrong = write_idx_folder(tmp_path, arrays)
+    result = runner.invoke(app, ["verify", "--model", str(folder / "model.keras"), "--data", str(wrong),
+                                 str(folder / "model_fp32.tflite"), "--min-accuracy", "0.5"])
     assert result.exit_code == 1 and "Keras model accuracy" in result.output
+
+
+@pytest.mark.parametrize(("option", "value"), [("--min-accuracy", "1.01"), ("--max-drop", "nan"), ("--max-drop", "-1"), ("--threads", "0")])
+def test_verify_refuses_out_of_range_gates_before_any_work(small_run, data_dir, option, value):
+    _, folder = small_run
+    result = runner.invoke(app, ["verify", "--model", str(folder / "model.keras"), "--data", str(data_dir), option, value])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith(f"error: {option} must be")
 
 
 @pytest.mark.parametrize(

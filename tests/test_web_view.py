@@ -29,7 +29,7 @@ def live_view():
         index = 0
         while not stop.is_set():
             picture = np.full((480, 640, 3), (index * 9) % 250, np.uint8)
-            reading = Reading((Digit(4, "4", 0.9, (10, 10, 20, 30)), Digit(2, "2", 0.8, (40, 10, 20, 30))), "42")
+            reading = Reading((Digit(4, "4", 0.9, (10, 10, 20, 30)), Digit(2, "2", 0.8, (40, 10, 20, 30))))
             view.publish(FrameResult(index, reading, 40.0), picture)
             index += 1
             time.sleep(1 / 40)

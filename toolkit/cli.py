@@ -229,25 +229,23 @@ def verify(
     data: DataOption = None,
 ) -> None:
     """Check every exported model against the Keras model on the whole test set; exit 1 if any misses."""
-    from toolkit.runs import exported_beside, latest_model
-
     from runtime.backend import backend_names
+    from toolkit.config import VerifyConfig
+    from toolkit.runs import exported_beside, latest_model
 
     if backend is not None and backend not in backend_names():
         raise ConfigError(f"unknown --backend {backend!r}; choose one of {', '.join(backend_names())}")
     model_path = model or latest_model()
     files = tuple(exported or exported_beside(model_path, backend=backend))
-    if not files:
-        raise ConfigError(f"no exported models beside {model_path}; run `cnnkit export --format all` first")
+    config = VerifyConfig(
+        model_path, files, max_drop_pp=max_drop, min_accuracy=min_accuracy, num_threads=threads, backend=backend
+    )
     from toolkit.data import load_dataset
 
     dataset = load_dataset(data)
     _quiet_tensorflow()
-    from toolkit.verify import VerificationFailed, VerifyConfig, verify_models
+    from toolkit.verify import VerificationFailed, verify_models
 
-    config = VerifyConfig(
-        model_path, files, max_drop_pp=max_drop, min_accuracy=min_accuracy, num_threads=threads, backend=backend
-    )
     with console.status(f"running {len(files) + 1} models on {len(dataset.y_test):,} test images"):
         report = verify_models(config, dataset)
     console.print(tables.verify_table(report, model_path))
@@ -326,11 +324,7 @@ def predict(
             failures.append(str(exc))
             results.append({"file": str(path), "error": str(exc)})
             continue
-        digits = [
-            {"label": digit.label, "name": digit.name, "confidence": round(digit.confidence, 4), "box": list(digit.box)}
-            for digit in reading.digits
-        ]
-        results.append({"file": str(path), "number": reading.number, "digits": digits})
+        results.append({"file": str(path), **reading.to_json()})
     if as_json:
         console.print_json(json.dumps(results))
     else:
@@ -339,35 +333,21 @@ def predict(
         raise InputError(f"{len(failures)} of {len(images)} files could not be read: {'; '.join(failures)}")
 
 
-@app.command()
-def camera(
-    model: ExportedModelOption = None,
-    source: Annotated[str, typer.Option(help="Webcam index, 'picamera2', a video file, or a folder/glob of images.")] = "0",
-    headless: Annotated[bool, typer.Option("--headless", help="No window.")] = False,
-    jsonl: Annotated[str | None, typer.Option(help="One JSON object per frame to this file; '-' for standard output.", show_default=False)] = None,
-    serve: Annotated[
-        str | None, typer.Option(help="HOST:PORT for a web view of the live picture (PORT alone binds 127.0.0.1).", show_default=False)
-    ] = None,
-    max_frames: Annotated[int | None, typer.Option(help="Stop after this many frames.", show_default=False)] = None,
-    threads: Annotated[int, typer.Option(help="Inference threads.")] = 1,
-    width: Annotated[int | None, typer.Option(help="Requested camera width.", show_default=False)] = None,
-    height: Annotated[int | None, typer.Option(help="Requested camera height.", show_default=False)] = None,
-) -> None:
-    """Read digits live from a camera, the Pi camera, a video or images; q, Esc or Ctrl-C quits."""
-    from camera_demo.loop import CameraConfig, run
+# The camera's options are declared once, in camera_demo.config; the CLI hands its arguments over.
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+def camera(ctx: typer.Context) -> None:
+    """Read digits live from a camera, the Pi camera, a video or images; q, Esc or Ctrl-C quits (--help for options)."""
+    from camera_demo.config import parse_camera_args
+    from camera_demo.loop import run
     from toolkit.runs import latest_exported
 
-    config = CameraConfig(
-        model=model or latest_exported(), source=source, headless=headless, jsonl=jsonl, serve=serve,
-        max_frames=max_frames, threads=threads, width=width, height=height,
-    )
+    config = parse_camera_args(ctx.args, "cnnkit camera", default_model=latest_exported)
     summary = run(config)
     # The summary goes to stderr so that `--jsonl -` keeps standard output pure JSON lines.
-    err_console.print(
-        f"{summary.frames} frames in {summary.seconds:.1f} s ({summary.fps:.0f} FPS), "
-        f"{summary.dropped} stale frames dropped{' (interrupted)' if summary.interrupted else ''}",
-        highlight=False,
-    )
+    err_console.print(summary.describe(), highlight=False)
 
 
 @app.command()

@@ -1,13 +1,18 @@
-"""Frozen configurations of the toolkit's commands: training recipes, the train run, the bench run."""
+"""Frozen configurations of the toolkit's commands: training recipes, train, verify and bench.
+
+Each validates itself when built, so a bad option fails before any long work.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError
+from core.options import check_seed
 
 
 class Recipe(str, enum.Enum):
@@ -43,10 +48,10 @@ class RecipeSpec:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
-        if not 0.0 <= self.validation_split < 1.0:
+        if not 0.0 <= self.validation_split < 1.0:  # also false for NaN
             raise ConfigError(f"validation split must be in [0, 1), got {self.validation_split}")
-        if not self.learning_rate > 0.0:
-            raise ConfigError(f"learning rate must be positive, got {self.learning_rate}")
+        if not (self.learning_rate > 0.0 and math.isfinite(self.learning_rate)):
+            raise ConfigError(f"learning rate must be a positive finite number, got {self.learning_rate}")
 
 
 RECIPES: dict[Recipe, RecipeSpec] = {
@@ -89,9 +94,41 @@ class TrainConfig:
             "learning_rate": learning_rate,
         }
         spec = dataclasses.replace(RECIPES[recipe], **{k: v for k, v in overrides.items() if v is not None})
-        if seed < 0:
-            raise ConfigError(f"seed must be non-negative, got {seed}")
         return cls(spec=spec, out_dir=out_dir, seed=seed)
+
+    def __post_init__(self) -> None:
+        check_seed(self.seed)
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """One `cnnkit verify` run.
+
+    Attributes:
+        model_path: The trained ``.keras`` file (the baseline).
+        exported: The exported models to check against it.
+        max_drop_pp: Largest accepted accuracy drop, in percentage points (0–100).
+        min_accuracy: Smallest accepted Keras accuracy, 0–1.
+        num_threads: Interpreter threads; None lets each interpreter decide.
+        backend: Run every exported model with this backend (e.g. ``"tflm"``); None picks by suffix.
+    """
+
+    model_path: Path
+    exported: tuple[Path, ...]
+    max_drop_pp: float = 0.1
+    min_accuracy: float = 0.99
+    num_threads: int | None = None
+    backend: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_drop_pp <= 100.0:  # also false for NaN
+            raise ConfigError(f"--max-drop must be a number of percentage points in [0, 100], got {self.max_drop_pp}")
+        if not 0.0 <= self.min_accuracy <= 1.0:
+            raise ConfigError(f"--min-accuracy must be in [0, 1], got {self.min_accuracy}")
+        if self.num_threads is not None and self.num_threads < 1:
+            raise ConfigError(f"--threads must be at least 1, got {self.num_threads}")
+        if not self.exported:
+            raise ConfigError(f"no exported models to verify beside {self.model_path}; run `cnnkit export --format all` first")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from runtime import load_model
+from toolkit.config import VerifyConfig
 from toolkit.data import Dataset, to_model_input
 from core.errors import CnnkitError
 
@@ -25,38 +26,17 @@ class VerificationFailed(CnnkitError):
 
 
 @dataclass(frozen=True)
-class VerifyConfig:
-    """One `cnnkit verify` run.
-
-    Attributes:
-        model_path: The trained ``.keras`` file (the baseline).
-        exported: The exported models to check against it.
-        max_drop_pp: Largest accepted accuracy drop, in percentage points.
-        min_accuracy: Smallest accepted Keras accuracy, 0–1.
-        num_threads: Interpreter threads; None lets each interpreter decide.
-        backend: Run every exported model with this backend (e.g. ``"tflm"``); None picks by suffix.
-    """
-
-    model_path: Path
-    exported: tuple[Path, ...]
-    max_drop_pp: float = 0.1
-    min_accuracy: float = 0.99
-    num_threads: int | None = None
-    backend: str | None = None
-
-
-@dataclass(frozen=True)
 class ModelCheck:
     """How one exported model compares with the Keras model on the test split."""
 
     path: str
     format: str
-    quantization: str
-    backend: str | None
-    accuracy: float | None
-    delta_pp: float | None
-    agreement: float | None
-    changed: int | None
+    quantization: str = "?"
+    backend: str | None = None
+    accuracy: float | None = None
+    delta_pp: float | None = None
+    agreement: float | None = None
+    changed: int | None = None
     changed_indices: list[int] = field(default_factory=list)
     max_abs_diff: float | None = None
     per_class_accuracy: list[float] = field(default_factory=list)
@@ -157,7 +137,7 @@ def _check_one(
         model = load_model(path, backend=config.backend, num_threads=config.num_threads)
         probabilities = model.predict(images)
     except CnnkitError as exc:
-        return ModelCheck(str(path), path.suffix.lstrip("."), "?", None, None, None, None, None, problem=str(exc))
+        return ModelCheck(path=str(path), format=path.suffix.lstrip("."), problem=str(exc))
     predicted = probabilities.argmax(axis=1)
     baseline_predicted = baseline.argmax(axis=1)
     changed = np.flatnonzero(predicted != baseline_predicted)
