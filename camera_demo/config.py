@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 from camera_demo.errors import CameraError
@@ -35,7 +35,7 @@ class CameraConfig:
     """
 
     model: Path = field(metadata=_option("exported .tflite or .onnx model", type=Path, metavar="PATH"))
-    source: str = field(default="0", metadata=_option("webcam index, 'picamera2', a video file, or a folder/glob of images"))
+    source: str = field(default="0", metadata=_option("webcam index, 'picamera2', a video file, or a folder/glob of images (default 0)"))
     headless: bool = field(default=False, metadata=_option("no window", action="store_true"))
     jsonl: str | None = field(default=None, metadata=_option("one JSON object per frame to this file, '-' for standard output", metavar="PATH"))
     serve: str | None = field(default=None, metadata=_option("web view of the live picture at HOST:PORT (PORT alone binds 127.0.0.1)", metavar="HOST:PORT"))
@@ -64,6 +64,7 @@ def camera_parser(prog: str, *, model_required: bool = True) -> argparse.Argumen
     )
     for spec in fields(CameraConfig):
         options = dict(spec.metadata)
+        options["default"] = None if spec.default is MISSING else spec.default
         if spec.name == "model":
             options["required"] = model_required
             if not model_required:

@@ -256,3 +256,19 @@ def test_webcam_that_drops_out_is_retried_then_given_up(monkeypatch, comes_back)
             next(frames)
         assert cameras.opened == 4, "one first open and three retries"
     camera.close()
+
+
+def test_both_command_lines_parse_the_same_options_into_the_same_config(tmp_path):
+    from camera_demo.config import parse_camera_args
+
+    model = tmp_path / "m.tflite"
+    argv = ["--model", str(model), "--source", "clip.avi", "--headless", "--max-frames", "5", "--width", "640", "--height", "480"]
+    config = parse_camera_args(argv, "python -m camera_demo")
+    assert config == CameraConfig(model=model, source="clip.avi", headless=True, max_frames=5, width=640, height=480)
+    assert parse_camera_args(argv[2:], "cnnkit camera", default_model=lambda: model) == config
+    assert parse_camera_args(["--model", str(model)], "x").threads == 1
+    with pytest.raises(CameraError, match="--threads must be at least 1"):
+        parse_camera_args(["--model", str(model), "--threads", "0"], "x")
+    with pytest.raises(SystemExit) as refused:
+        parse_camera_args(["--model", str(model), "--bogus"], "x")
+    assert refused.value.code == 2
