@@ -5,7 +5,7 @@ Makes a 640×480 video with 3–5 MNIST test digits per frame (new digits every 
 smoothing, overlay, and a JSON line per frame, with one inference thread.
 
 Usage:
-    CNNKIT_DATA=path/to/mnist python benchmarks/camera_fps.py runs/x/model_int8.tflite [--frames 600] [--opencv-threads N] [--digits 3 5]
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.camera_fps runs/x/model_int8.tflite [--frames 600] [--opencv-threads N] [--digits 3 5]
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.scenes import render_scene
 from camera_demo.config import CameraConfig
 from camera_demo.loop import run
 from toolkit.data import load_mnist
-from toolkit.scenes import render_scene
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ Stages of `runtime.reader.read_digits`: finding (ink map, ruling, regions, and t
 hypotheses of the segmentation lattice with their MNIST-style crops) and inference (one
 batch, and a second one where a region could not be read surely whole). OpenCV and the
 interpreter are both held to one thread, as on a busy Raspberry Pi core. Frames hold 2–5
-MNIST test digits on clean paper (`toolkit/scenes.py`), or with ``--hard`` the mixed hard
+MNIST test digits on clean paper (`benchmarks/scenes.py`), or with ``--hard`` the mixed hard
 pages of `benchmarks/pages.py`.
 
 Usage:
@@ -21,10 +21,10 @@ import cv2
 import numpy as np
 
 from benchmarks.pages import mnist_source, page_set
+from benchmarks.scenes import scene_set
 from runtime import load_model
 from runtime.reader import read_digits
 from toolkit.data import load_mnist
-from toolkit.scenes import scene_set
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ OS downloads and installs) unpacked into a folder. Reports the size, the package
 and whether TensorFlow came along. pip's cache makes repeated runs quick.
 
 Usage:
-    python benchmarks/install_size.py [--extras pi pi-desktop camera all] [--no-aarch64]
+    python -m benchmarks.install_size [--extras pi pi-desktop camera all] [--no-aarch64]
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import tempfile
 import venv
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
 # The emulated-Pi test's helpers fetch aarch64 wheels and build cnnkit's wheel the same way.
-sys.path.insert(0, str(PROJECT / "tests"))
-from pi_emulation import build_wheel, install_aarch64_wheels  # noqa: E402
+from benchmarks.pi_emulation import build_wheel, install_aarch64_wheels
+
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 def pip(python: Path, *args: str) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from toolkit.scenes import paper_sheet
+from benchmarks.scenes import paper_sheet
 
 
 class Condition(str, enum.Enum):

@@ -1,6 +1,6 @@
 """How well `runtime.read_digits` reads synthetic camera frames, and how fast.
 
-Renders MNIST *test* digits as dark ink on unevenly lit paper (see toolkit/scenes.py),
+Renders MNIST *test* digits as dark ink on unevenly lit paper (see benchmarks/scenes.py),
 reads every frame with an exported model, and reports:
 
 - single-digit frames read right (target ≥ 97%),
@@ -9,7 +9,7 @@ reads every frame with an exported model, and reports:
 - per-stage milliseconds on 640×480 frames (find digits, inference), one thread.
 
 Usage:
-    CNNKIT_DATA=path/to/mnist python benchmarks/read_accuracy.py runs/x/model_int8.tflite [--singles 500 --multis 300 --blanks 200]
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.read_accuracy runs/x/model_int8.tflite [--singles 500 --multis 300 --blanks 200]
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import time
 
 import numpy as np
 
+from benchmarks.scenes import scene_set
 from runtime import load_model
 from runtime.reader import read_digits
 from toolkit.data import load_mnist
-from toolkit.scenes import scene_set
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ Runs the real command line in a subprocess per run, so the wall time includes
 everything a user waits for (TensorFlow start-up, data loading, training,
 evaluation, pictures). Usage:
 
-    CNNKIT_DATA=path/to/mnist python benchmarks/train_seeds.py [--seeds 0 1 2] [--recipes default reference]
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.train_seeds [--seeds 0 1 2] [--recipes default reference]
 """
 
 from __future__ import annotations

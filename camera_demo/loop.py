@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from contextlib import ExitStack
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
 import numpy as np
@@ -17,7 +16,7 @@ from camera_demo.capture import LatestFrame
 from camera_demo.config import CameraConfig
 from camera_demo.errors import CameraError
 from camera_demo.overlay import FrameResult, draw_overlay
-from camera_demo.server import LiveView
+from camera_demo.server import LiveView, parse_address
 from camera_demo.smoothing import ReadingSmoother
 from camera_demo.sources import open_source
 from camera_demo.window import window_unavailable_reason

@@ -9,16 +9,15 @@ from typing import Any
 import numpy as np
 import onnx
 import tf2onnx
-from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod as OrtCalibration, QuantFormat, QuantType
-from onnxruntime.quantization import quantize_static
+from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization import CalibrationMethod as OrtCalibration
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
+from core.contract import INPUT_NAME, METADATA_KEY, OUTPUT_NAME
 from export.artifact import Artifact, TrainingDigits
 from export.config import CalibrationMethod, ExportConfig, Quantization, Variant
 from export.metadata import build_metadata
-from core.contract import INPUT_NAME, OUTPUT_NAME
 from export.source import INPUT_SPEC, SourceModel
-from core.contract import METADATA_KEY
 
 OPSET = 17
 _ORT_CALIBRATION = {

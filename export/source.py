@@ -6,8 +6,8 @@ Imports TensorFlow: use it only inside commands that export.
 from __future__ import annotations
 
 import hashlib
-import math
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 

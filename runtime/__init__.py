@@ -5,10 +5,10 @@ or tf.lite; ``.onnx`` → onnxruntime) and returns a model whose ``predict`` tak
 28×28 digits and returns probabilities. Importing this package imports numpy only.
 """
 
-from runtime.backend import backend_names
-from core.errors import ModelError
-from runtime.errors import InputError
 from core.contract import CONTRACT_VERSION, ModelMetadata
+from core.errors import ModelError
+from runtime.backend import backend_names
+from runtime.errors import InputError
 from runtime.model import DigitModel, as_model_batch, load_model
 
 __all__ = [

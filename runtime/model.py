@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from runtime.backend import Backend, open_backend
-from core.errors import ModelError
-from runtime.errors import InputError
 from core.contract import INPUT_SHAPE, ModelMetadata
+from core.errors import ModelError
+from runtime.backend import Backend, open_backend
+from runtime.errors import InputError
 from runtime.metadata import resolve_metadata
 
 

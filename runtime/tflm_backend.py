@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from runtime.backend import InterpreterMissing
 from core.contract import INPUT_SHAPE, NUM_CLASSES
 from core.errors import ModelError
+from runtime.backend import InterpreterMissing
 from runtime.native_output import native_stderr_silenced
 from runtime.quantization import TensorQuantization
 from runtime.tflite_flatbuffer import read_tflite_file

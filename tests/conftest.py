@@ -19,9 +19,9 @@ def mnist_dir() -> Path:
         if not Path(value).exists():
             pytest.fail(f"CNNKIT_DATA={value} does not exist")
         return Path(value)
+    from core.errors import DownloadError
     from toolkit.data import default_cache_dir
     from toolkit.download import download_files
-    from core.errors import DownloadError
 
     # Session fixtures are set up before the per-test cache isolation below, so this is the real cache.
     cache = default_cache_dir()

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from camera_demo.capture import LatestFrame
-from camera_demo.errors import CameraError
 from camera_demo.config import CameraConfig
+from camera_demo.errors import CameraError
 from camera_demo.loop import FrameResult, frame_record
 from camera_demo.overlay import draw_overlay
 from camera_demo.smoothing import ReadingSmoother

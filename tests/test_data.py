@@ -5,15 +5,8 @@ import numpy as np
 import pytest
 from helpers import SPLIT_FILES, idx_bytes, synthetic_arrays, write_idx_folder
 
-from toolkit.data import (
-    MNIST_DATASET_SHA256,
-    load_dataset,
-    load_mnist,
-    parse_idx,
-    read_class_names,
-    read_dataset,
-)
 from core.errors import DataError
+from toolkit.data import MNIST_DATASET_SHA256, load_dataset, load_mnist, parse_idx, read_class_names, read_dataset
 
 
 def test_parse_idx_round_trips_an_array():

@@ -6,26 +6,33 @@ import subprocess
 import sys
 from pathlib import Path
 
-from toolkit.doctor import Status, probe
+from toolkit.doctor import Probe, Status, probe, run_python
 
 CNNKIT = Path(sys.executable).with_name("cnnkit")
 
 
 def test_probe_reports_exceptions_and_crashes_without_raising():
-    assert probe("print(6 * 7)").output == "42"
-    failed = probe("raise ImportError('libfoo.so: cannot open shared object file')")
+    assert run_python(["-c", "print(6 * 7)"]).output == "42"
+    failed = run_python(["-c", "raise ImportError('libfoo.so: cannot open shared object file')"])
     assert not failed.ok and "cannot open shared object file" in failed.output
-    crashed = probe("import os; os.abort()")
+    crashed = run_python(["-c", "import os; os.abort()"])
     assert not crashed.ok and crashed.output.startswith("crashed (signal")
-    hung = probe("import time; time.sleep(5)", timeout=0.5)
+    hung = run_python(["-c", "import time; time.sleep(5)"], timeout=0.5)
     assert not hung.ok and hung.output == "timed out after 0.5 s"
 
 
 def test_probe_reports_an_interpreter_that_cannot_start(monkeypatch, tmp_path):
     # As when a venv's python points at a removed interpreter, or an emulated one cannot be executed.
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python3"))
-    unstartable = probe("print(1)")
+    unstartable = probe("numpy")
     assert not unstartable.ok and unstartable.output.startswith(f"cannot start {tmp_path / 'python3'}:")
+
+
+def test_probes_run_as_a_module_and_answer_in_one_line():
+    assert probe("import", "json") == Probe(True, "imported")
+    assert probe("numpy").output.split(".")[0].isdigit()
+    missing = probe("import", "no_such_module_anywhere")
+    assert not missing.ok and "No module named 'no_such_module_anywhere'" in missing.output
 
 
 def _fake_package(root: Path, name: str, body: str) -> None:

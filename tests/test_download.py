@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from helpers import SPLIT_FILES, idx_bytes, synthetic_arrays
 
+from core.errors import DataError, DownloadError
 from toolkit.data import load_dataset
 from toolkit.download import RemoteFile, download_files, fetch_file
-from core.errors import DataError, DownloadError
 
 
 class _Mirror:

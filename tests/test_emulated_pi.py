@@ -9,7 +9,8 @@ import re
 
 import numpy as np
 import pytest
-from pi_emulation import Unavailable, build, install_project, run_python
+
+from benchmarks.pi_emulation import Unavailable, build, install_project, run_python
 
 _ACCURACY = """
 import json, platform, sys
@@ -83,8 +84,8 @@ def test_exported_models_read_mnist_on_an_emulated_pi(pi_root, pi_project, train
 def test_camera_demo_reads_a_video_on_an_emulated_pi(pi_root, pi_project, trained_run, verify_report, mnist_dir, tmp_path):
     import cv2
 
+    from benchmarks.scenes import render_scene
     from toolkit.data import load_mnist
-    from toolkit.scenes import render_scene
 
     _, (x_test, y_test) = load_mnist(mnist_dir)
     writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))

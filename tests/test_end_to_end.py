@@ -29,8 +29,7 @@ def test_default_recipe_reaches_99_percent_on_real_mnist(trained_run):
 def test_every_artifact_exists_and_loads(trained_run, mnist_dir):
     import keras
 
-    from toolkit.data import load_mnist
-    from toolkit.data import to_model_input
+    from toolkit.data import load_mnist, to_model_input
 
     model = keras.models.load_model(trained_run / MODEL_FILE)
     _, (x_test, y_test) = load_mnist(mnist_dir)
@@ -95,9 +94,9 @@ def _read_rates(model, scenes) -> dict[str, float]:
 
 @pytest.mark.slow
 def test_reading_synthetic_camera_frames_holds_its_floor(trained_run, verify_report, mnist_dir):
+    from benchmarks.scenes import scene_set
     from runtime import load_model
     from toolkit.data import load_mnist
-    from toolkit.scenes import scene_set
 
     model = load_model(trained_run / "model_int8.tflite", num_threads=1)
     _, (x_test, y_test) = load_mnist(mnist_dir)
@@ -142,8 +141,8 @@ FONT_FLOOR = {"single": 0.85, "multi": 0.75}
 def test_predict_reads_a_photo_and_an_mnist_png(trained_run, verify_report, mnist_dir, tmp_path):
     import cv2
 
+    from benchmarks.scenes import render_scene
     from toolkit.data import load_mnist
-    from toolkit.scenes import render_scene
 
     _, (x_test, y_test) = load_mnist(mnist_dir)
     scene = render_scene(x_test[:3], y_test[:3], np.random.default_rng(1))
@@ -169,8 +168,8 @@ def test_predict_reads_a_photo_and_an_mnist_png(trained_run, verify_report, mnis
 def test_camera_reads_a_video_headless_into_jsonl(trained_run, verify_report, mnist_dir, tmp_path):
     import cv2
 
+    from benchmarks.scenes import render_scene
     from toolkit.data import load_mnist
-    from toolkit.scenes import render_scene
 
     _, (x_test, y_test) = load_mnist(mnist_dir)
     rng = np.random.default_rng(3)
@@ -226,3 +225,36 @@ def test_touching_digits_are_two_and_a_five_with_a_detached_bar_is_one(trained_r
         pairs.append(("".join(d.name for d in read_digits(scene.image, model).digits), scene.number))
     # Touching or overlapping by up to a tenth of their height: the reader before issue 15 read 62%.
     assert sum(read == number for read, number in pairs) >= 23, pairs
+
+
+@pytest.mark.slow
+def test_minimal_example_reads_a_video_with_the_runtime_only(trained_run, verify_report, mnist_dir, tmp_path):
+    import cv2
+
+    from benchmarks.scenes import render_scene
+    from toolkit.data import load_mnist
+
+    _, (x_test, y_test) = load_mnist(mnist_dir)
+    writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))
+    truth = []
+    for segment, chosen in enumerate(([0, 1], [2, 3, 4], [5])):
+        scene = render_scene(x_test[chosen], y_test[chosen], np.random.default_rng(segment))
+        for _ in range(5):
+            writer.write(scene.image)
+            truth.append(scene.number)
+    writer.release()
+    example = Path(__file__).resolve().parent.parent / "examples" / "minimal_pi.py"
+    # Run as a user runs it; the guard makes an import of TensorFlow or the CLI fail loudly.
+    guard = "import sys; sys.modules.update(tensorflow=None, keras=None, typer=None, toolkit=None, camera_demo=None); "
+    completed = subprocess.run(
+        [sys.executable, "-c", guard + f"import runpy, sys; sys.argv = [{str(example)!r}, {str(trained_run / 'model_int8.tflite')!r}, "
+         f"{str(tmp_path / 'clip.avi')!r}, '--headless']; runpy.run_path(sys.argv[0], run_name='__main__')"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    read = completed.stdout.split()
+    assert len(read) == len(truth), "one line per frame"
+    assert np.mean([got == want for got, want in zip(read, truth, strict=True)]) >= 0.8, (read, truth)
+

@@ -10,13 +10,13 @@ pytest.importorskip("tensorflow")
 import keras  # noqa: E402
 import onnx  # noqa: E402
 
+from core.errors import ConfigError  # noqa: E402
 from export.calibration import calibration_images  # noqa: E402
 from export.config import ExportConfig, ExportFormat, Quantization, Variant, variants_for  # noqa: E402
 from runtime import load_model  # noqa: E402
 from runtime.metadata import sidecar_path  # noqa: E402
 from runtime.tflite_flatbuffer import read_tflite_metadata, read_tflite_ops  # noqa: E402
 from toolkit.data import to_model_input  # noqa: E402
-from core.errors import ConfigError  # noqa: E402
 
 ALL_FILES = [
     "model_fp32.tflite",
@@ -163,8 +163,8 @@ def test_op_reader_agrees_with_tensorflows_schema(small_run):
 
 
 def test_a_keras_model_of_another_architecture_is_refused(tmp_path):
-    from export.source import load_source_model
     from core.errors import ModelError
+    from export.source import load_source_model
 
     # Same input and output shapes as the digit network, other layers.
     other = keras.Sequential(

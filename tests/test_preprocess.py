@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from benchmarks.scenes import render_scene
 from runtime.errors import InputError
 from runtime.preprocess import FindOptions, Polarity, find_digits, mnist_style, to_gray
 from runtime.reader import Digit, on_one_line
-from toolkit.scenes import render_scene
 
 
 def _stroke_digit() -> np.ndarray:

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
+from core.contract import ModelMetadata
 from runtime import InputError, ModelError, as_model_batch, backend_names, load_model
 from runtime.backend import open_backend
-from core.contract import ModelMetadata
 from runtime.metadata import resolve_metadata, sidecar_path
 from runtime.tflite_flatbuffer import read_tflite_metadata
 

@@ -12,14 +12,16 @@ import pytest
 pytest.importorskip("tensorflow")
 pytest.importorskip("tflite_micro")
 
+from core.errors import (
+    ConfigError,  # noqa: E402
+    ModelError,  # noqa: E402
+)
 from export.api import export_model  # noqa: E402
 from export.config import ExportConfig, ExportFormat, variants_for  # noqa: E402
 from export.export_tflm import RESOLVER_METHODS, recommended_arena  # noqa: E402
 from runtime import load_model  # noqa: E402
-from core.errors import ModelError  # noqa: E402
 from runtime.tflite_flatbuffer import read_tflite_ops  # noqa: E402
 from runtime.tflm_backend import measure_arena, tflm_runtime  # noqa: E402
-from core.errors import ConfigError  # noqa: E402
 
 TFLM_API = Path(__file__).parent / "tflm_api"
 

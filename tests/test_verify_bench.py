@@ -14,8 +14,10 @@ import onnx  # noqa: E402
 from onnx import numpy_helper  # noqa: E402
 
 from toolkit.cli import app  # noqa: E402
-from toolkit.config import BenchConfig  # noqa: E402
-from toolkit.config import VerifyConfig  # noqa: E402
+from toolkit.config import (
+    BenchConfig,  # noqa: E402
+    VerifyConfig,  # noqa: E402
+)
 from toolkit.verify import verify_models  # noqa: E402
 
 runner = CliRunner()

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from runtime import load_model
-from toolkit.data import to_model_input
+from runtime.tflite_backend import Delegation
 from toolkit.config import BenchConfig
+from toolkit.data import to_model_input
 
 _MIN_THROUGHPUT_SECONDS = 1.0
 TFLM_CALLS = 100
@@ -62,6 +63,41 @@ class BenchReport:
         return {**asdict(self), "rows": [asdict(row) for row in self.rows]}
 
 
+@dataclass(frozen=True)
+class _Timing:
+    """The raw measurements of one model, before they become a row."""
+
+    name: str
+    runner: str
+    size_bytes: int
+    latencies: np.ndarray  # seconds per batch-1 call
+    throughput: float  # images per second at the large batch
+    delegation: Delegation | None = None
+
+    @property
+    def p50(self) -> float:
+        return float(np.median(self.latencies))
+
+    def row(self, keras_predict_p50: float, keras_call_p50: float) -> BenchRow:
+        delegation = self.delegation
+        return BenchRow(
+            name=self.name,
+            runner=self.runner,
+            size_bytes=self.size_bytes,
+            calls=len(self.latencies),
+            p50_us=self.p50 * 1e6,
+            p95_us=float(np.percentile(self.latencies, 95)) * 1e6,
+            batch1_images_per_s=1.0 / float(np.mean(self.latencies)),
+            large_batch_images_per_s=self.throughput,
+            speedup_vs_keras_predict=keras_predict_p50 / self.p50,
+            speedup_vs_keras_call=keras_call_p50 / self.p50,
+            delegated_ops=delegation.delegated if delegation else None,
+            total_ops=delegation.ops if delegation else None,
+            partitions=delegation.partitions if delegation else None,
+            fallback_ops=delegation.fallback if delegation else (),
+        )
+
+
 def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
     """Time the Keras model and every exported model.
 
@@ -70,7 +106,7 @@ def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
         digits: uint8 (N, 28, 28) test digits, N ≥ ``config.large_batch``.
 
     Raises:
-        ModelError, ModelError: A model cannot be loaded.
+        ModelError: A model cannot be loaded.
     """
     from export.source import load_source_model
 
@@ -83,76 +119,50 @@ def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
     keras_model = source.model
     keras_size = config.model_path.stat().st_size
     timings = [
-        (
-            "keras predict",
-            f"tensorflow ({keras_threads})",
-            keras_size,
-            config.keras_predict_calls,
-            _latencies(lambda: keras_model.predict(one_float, verbose=0), config.keras_predict_calls, config.warmup // 10),
-            _throughput(lambda: keras_model.predict(batch_float, verbose=0), len(batch)),
-            None,
+        _Timing(
+            name="keras predict",
+            runner=f"tensorflow ({keras_threads})",
+            size_bytes=keras_size,
+            latencies=_latencies(
+                lambda: keras_model.predict(one_float, verbose=0), config.keras_predict_calls, config.warmup // 10
+            ),
+            throughput=_throughput(lambda: keras_model.predict(batch_float, verbose=0), len(batch)),
         ),
-        (
-            "keras call",
-            f"tensorflow ({keras_threads})",
-            keras_size,
-            config.calls,
-            _latencies(lambda: keras_model(one_float, training=False), config.calls, config.warmup),
-            _throughput(lambda: keras_model(batch_float, training=False), len(batch)),
-            None,
+        _Timing(
+            name="keras call",
+            runner=f"tensorflow ({keras_threads})",
+            size_bytes=keras_size,
+            latencies=_latencies(lambda: keras_model(one_float, training=False), config.calls, config.warmup),
+            throughput=_throughput(lambda: keras_model(batch_float, training=False), len(batch)),
         ),
     ]
     for path in config.exported:
         model = load_model(path, num_threads=config.num_threads)
         timings.append(
-            (
-                path.name,
-                model.backend_name,
-                path.stat().st_size,
-                config.calls,
-                _latencies(lambda model=model: model.predict(one), config.calls, config.warmup),
-                _throughput(lambda model=model: model.predict(batch), len(batch)),
-                getattr(model.backend, "delegation", None),
+            _Timing(
+                name=path.name,
+                runner=model.backend_name,
+                size_bytes=path.stat().st_size,
+                latencies=_latencies(lambda model=model: model.predict(one), config.calls, config.warmup),
+                throughput=_throughput(lambda model=model: model.predict(batch), len(batch)),
+                delegation=getattr(model.backend, "delegation", None),
             )
         )
     for path in [path for path in config.exported if config.tflm and path.name.endswith("_int8.tflite")]:
         # TFLite Micro's reference kernels take milliseconds a digit here: fewer calls, a small batch.
         model = load_model(path, backend="tflm")
-        calls = min(config.calls, TFLM_CALLS)
+        small = batch[:TFLM_BATCH]
         timings.append(
-            (
-                path.name,
-                "tflm (reference kernels)",
-                path.stat().st_size,
-                calls,
-                _latencies(lambda model=model: model.predict(one), calls, 5),
-                _throughput(lambda model=model: model.predict(batch[:TFLM_BATCH]), min(len(batch), TFLM_BATCH)),
-                None,
+            _Timing(
+                name=path.name,
+                runner="tflm (reference kernels)",
+                size_bytes=path.stat().st_size,
+                latencies=_latencies(lambda model=model: model.predict(one), min(config.calls, TFLM_CALLS), 5),
+                throughput=_throughput(lambda model=model, small=small: model.predict(small), len(small)),
             )
         )
-    predict_p50 = float(np.median(timings[0][4]))
-    call_p50 = float(np.median(timings[1][4]))
-    rows = []
-    for name, runner, size, calls, latencies, throughput, delegation in timings:
-        p50 = float(np.median(latencies))
-        rows.append(
-            BenchRow(
-                name=name,
-                runner=runner,
-                size_bytes=size,
-                calls=calls,
-                p50_us=p50 * 1e6,
-                p95_us=float(np.percentile(latencies, 95)) * 1e6,
-                batch1_images_per_s=1.0 / float(np.mean(latencies)),
-                large_batch_images_per_s=throughput,
-                speedup_vs_keras_predict=predict_p50 / p50,
-                speedup_vs_keras_call=call_p50 / p50,
-                delegated_ops=delegation.delegated if delegation else None,
-                total_ops=delegation.ops if delegation else None,
-                partitions=delegation.partitions if delegation else None,
-                fallback_ops=delegation.fallback if delegation else (),
-            )
-        )
+    predict_p50, call_p50 = timings[0].p50, timings[1].p50
+    rows = [timing.row(predict_p50, call_p50) for timing in timings]
     return BenchReport(
         cpu=cpu_model(),
         cores=os.cpu_count() or 0,

@@ -11,19 +11,22 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from export.config import CalibrationMethod, ExportConfig, ExportFormat, Quantization, variants_for
 from core import __version__
+from core.errors import CnnkitError, ConfigError
+from export.config import CalibrationMethod, ExportConfig, ExportFormat, Quantization, variants_for
 from toolkit import tables
 from toolkit.config import BenchConfig, Recipe, TrainConfig
-from core.errors import CnnkitError, ConfigError
 from toolkit.runs import RUNS_DIR
+
+if TYPE_CHECKING:
+    from toolkit.data import Dataset
 
 DEBUG_ENV = "CNNKIT_DEBUG"
 
@@ -120,13 +123,10 @@ def train(
         validation_split=validation_split,
         learning_rate=learning_rate,
     )
-    from toolkit.data import load_dataset
-
-    dataset = load_dataset(data)
+    dataset = _dataset(data)
     kind = "MNIST, checksums verified" if dataset.is_mnist else f"custom dataset, SHA-256 {dataset.sha256[:12]}…"
     console.print(f"data: {escape(str(dataset.source))} ({kind}; {len(dataset.x_train):,} train, {len(dataset.x_test):,} test)")
 
-    _quiet_tensorflow()
     from toolkit.progress import RichTrainProgress
     from toolkit.train import train as run_training
 
@@ -183,10 +183,7 @@ def export_command(
         per_channel=per_channel,
         seed=seed,
     )
-    from toolkit.data import load_dataset
-
-    dataset = load_dataset(data)
-    _quiet_tensorflow()
+    dataset = _dataset(data)
     from export.api import export_model
 
     with console.status(f"exporting {model_path} ({len(config.variants)} model(s))"):
@@ -240,10 +237,7 @@ def verify(
     config = VerifyConfig(
         model_path, files, max_drop_pp=max_drop, min_accuracy=min_accuracy, num_threads=threads, backend=backend
     )
-    from toolkit.data import load_dataset
-
-    dataset = load_dataset(data)
-    _quiet_tensorflow()
+    dataset = _dataset(data)
     from toolkit.verify import VerificationFailed, verify_models
 
     with console.status(f"running {len(files) + 1} models on {len(dataset.y_test):,} test images"):
@@ -288,10 +282,7 @@ def bench(
         large_batch=large_batch,
         tflm=tflm,
     )
-    from toolkit.data import load_dataset
-
-    digits = load_dataset(data).x_test[: config.large_batch]
-    _quiet_tensorflow()
+    digits = _dataset(data).x_test[: config.large_batch]
     from toolkit.bench import bench_models
 
     with console.status(f"timing {len(config.exported) + 2} models"):
@@ -375,6 +366,15 @@ def _write_json(path: Path, data: object) -> None:
     from core.atomic import write_text_atomic
 
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def _dataset(data: Path | None) -> Dataset:
+    """Load the data a TensorFlow command needs, then quiet TensorFlow before it is imported."""
+    from toolkit.data import load_dataset
+
+    dataset = load_dataset(data)
+    _quiet_tensorflow()
+    return dataset
 
 
 def _quiet_tensorflow() -> None:

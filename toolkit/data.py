@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.download import MNIST_FILES, MNIST_MIRRORS, RemoteFile, download_files, sha256_hex
 from core.contract import DEFAULT_CLASS_NAMES, IMAGE_SHAPE, NUM_CLASSES, PIXEL_SCALE
 from core.errors import DataError, DownloadError
+from toolkit.download import MNIST_FILES, MNIST_MIRRORS, RemoteFile, download_files, sha256_hex
 
 DATA_ENV = "CNNKIT_DATA"
 CACHE_ENV = "CNNKIT_CACHE"

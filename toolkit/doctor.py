@@ -1,8 +1,8 @@
 """`cnnkit doctor`: can this machine run cnnkit, and how well?
 
-Every package is probed in a child process, so an import that raises, hangs or
-crashes outright (tflite-runtime on numpy 2 can) becomes one red line instead of
-taking the doctor down with it.
+Every package is probed in a child process (``python -m toolkit.probes``), so an
+import that raises, hangs or crashes outright (tflite-runtime on numpy 2 can)
+becomes one red line instead of taking the doctor down with it.
 """
 
 from __future__ import annotations
@@ -50,14 +50,19 @@ class Probe:
     output: str
 
 
-def probe(code: str, timeout: float = PROBE_TIMEOUT_S) -> Probe:
-    """Run ``code`` in a fresh interpreter; its last output line is the answer.
+def probe(name: str, *args: str, timeout: float = PROBE_TIMEOUT_S) -> Probe:
+    """Run the probe ``name`` of :mod:`toolkit.probes` in a fresh interpreter."""
+    return run_python(["-m", "toolkit.probes", name, *args], timeout)
+
+
+def run_python(arguments: list[str], timeout: float = PROBE_TIMEOUT_S) -> Probe:
+    """Run this interpreter with ``arguments``; its last output line is the answer.
 
     A non-zero exit, a signal, a time-out, or an interpreter that cannot be started
     is reported, never raised.
     """
     try:
-        completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+        completed = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return Probe(False, f"timed out after {timeout:g} s")
     except OSError as exc:
@@ -118,7 +123,7 @@ def _version(package: str) -> str | None:
 
 
 def _numpy() -> Check:
-    result = probe("import numpy; print(numpy.__version__)")
+    result = probe("numpy")
     if not result.ok:
         return Check("numpy", Status.FAIL, result.output, "pip install numpy")
     return Check("numpy", Status.OK, result.output)
@@ -127,7 +132,7 @@ def _numpy() -> Check:
 def _import_check(name: str, module: str, package: str, advice: str, *, missing: Status) -> Check:
     if _version(package) is None:
         return Check(name, missing, "not installed", advice)
-    result = probe(f"import {module}; print('imported')")
+    result = probe("import", module)
     if not result.ok:
         return Check(name, Status.FAIL, f"{package} {_version(package)} is installed but does not import: {result.output}",
                      f"reinstall it: pip install --force-reinstall {package}")
@@ -148,10 +153,7 @@ def _tflite_runtime() -> Check:
 
 
 def _opencv() -> Check:
-    result = probe(
-        "import cv2\nfrom camera_demo.window import gui_backend, window_unavailable_reason\n"
-        "print(cv2.__version__, gui_backend(cv2), window_unavailable_reason(cv2) or '')"
-    )
+    result = probe("opencv")
     builds = [package for package in _OPENCV_PACKAGES if _version(package) is not None]
     if not result.ok:
         if not builds:
@@ -172,7 +174,7 @@ def _opencv() -> Check:
 
 
 def _picamera2() -> Check:
-    result = probe("from picamera2 import Picamera2; print(len(Picamera2.global_camera_info()))", timeout=30)
+    result = probe("picamera2", timeout=30)
     if not result.ok:
         if "No module named" in result.output:
             return Check("picamera2", Status.WARN, "not importable (only needed for the Raspberry Pi camera)",
@@ -193,15 +195,7 @@ def _cameras() -> Check:
     indices = [int(d.removeprefix("/dev/video")) for d in devices if d.removeprefix("/dev/video").isdigit()][:4]
     if not indices:
         return Check("cameras", Status.WARN, "no /dev/video* device", "plug in a webcam, or use a video file as --source")
-    code = (
-        "import cv2\nopened = []\n"
-        f"for index in {indices}:\n"
-        "    capture = cv2.VideoCapture(index)\n"
-        "    if capture.isOpened() and capture.read()[0]:\n        opened.append(index)\n"
-        "    capture.release()\n"
-        "print(' '.join(map(str, opened)) or 'none')"
-    )
-    result = probe(code, timeout=30)
+    result = probe("cameras", *map(str, indices), timeout=30)
     if not result.ok or result.output == "none":
         return Check("cameras", Status.WARN, f"{', '.join(devices)} present, none delivers frames",
                      "is another program using the camera?")
@@ -209,17 +203,7 @@ def _cameras() -> Check:
 
 
 def _benchmark(model: Path, seconds: float) -> Check:
-    code = (
-        "import time, numpy as np\nfrom runtime import load_model\n"
-        f"model = load_model({str(model)!r}, num_threads=1)\n"
-        "digit = np.zeros((1, 28, 28), np.uint8)\n"
-        "for _ in range(50): model.predict(digit)\n"
-        "calls, started = 0, time.perf_counter()\n"
-        f"while time.perf_counter() - started < {seconds}:\n"
-        "    model.predict(digit); calls += 1\n"
-        "print(f'{(time.perf_counter() - started) / calls * 1e6:.1f} {model.backend_name}')"
-    )
-    result = probe(code, timeout=seconds + PROBE_TIMEOUT_S)
+    result = probe("latency", str(model), str(seconds), timeout=seconds + PROBE_TIMEOUT_S)
     if not result.ok:
         return Check("benchmark", Status.FAIL, f"{model.name} does not run: {result.output}")
     micros, _, backend = result.output.partition(" ")

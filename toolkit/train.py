@@ -19,11 +19,11 @@ import numpy as np
 import tensorflow as tf
 
 from core import __version__
+from core.atomic import atomic_path, write_text_atomic
+from core.contract import NUM_CLASSES
 from toolkit import plots
 from toolkit.augment import augment, non_digits
-from core.atomic import atomic_path, write_text_atomic
 from toolkit.config import Schedule, TrainConfig
-from core.contract import NUM_CLASSES
 from toolkit.data import Dataset, to_model_input
 from toolkit.model import build_model
 from toolkit.runs import MODEL_FILE

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import CnnkitError
 from runtime import load_model
 from toolkit.config import VerifyConfig
 from toolkit.data import Dataset, to_model_input
-from core.errors import CnnkitError
 
 # Accuracy drops are compared in whole test images; this absorbs float rounding of the percentage.
 _EPSILON_PP = 1e-9

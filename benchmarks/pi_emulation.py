@@ -26,9 +26,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 PROJECT = Path(__file__).resolve().parent.parent
 
