@@ -9,15 +9,16 @@ work and is imported inside the functions, so loading a model and predicting on
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 import numpy as np
 
+from core.contract import IMAGE_SHAPE
 from runtime import opencv
+from runtime.config import FindOptions, Polarity
 from runtime.errors import InputError
 
-MNIST_SIZE = 28
+MNIST_SIZE = IMAGE_SHAPE[0]
 MNIST_BOX = 20
 _STROKE_SATURATION = 0.6  # ink at 60% of a digit's peak and above becomes full white
 _RELATIVE_INK_SCALE = 320.0  # ink = 320 × (paper − pixel) / paper: a pen at 80% darker saturates
@@ -26,40 +27,6 @@ _EDGE_STROKE_SHARE = 0.8  # "full strength": this share of the region's typical 
 _SQUARE_3 = np.ones((3, 3), np.uint8)
 _MIN_RULE_SPAN = 0.55  # share of the frame's width (height) a ruled line crosses at least
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
-
-
-class Polarity(str, enum.Enum):
-    """Which way round ink and paper are."""
-
-    AUTO = "auto"  # decided per frame from its brightness
-    DARK_ON_LIGHT = "dark-on-light"  # pen on paper
-    LIGHT_ON_DARK = "light-on-dark"  # chalk on a board, MNIST itself
-
-
-@dataclass(frozen=True)
-class FindOptions:
-    """How :func:`find_digits` decides what is a digit.
-
-    Attributes:
-        polarity: Ink on paper (default), or light on dark, or decide per frame.
-        min_contrast: Smallest ink strength (see :func:`ink_map`; 0–255) that counts as ink.
-        min_height: Smallest digit height as a fraction of the frame's shorter side.
-        max_height: Largest digit height as a fraction of the frame's shorter side.
-        max_aspect: Widest width/height ratio of a digit.
-        min_density: Smallest share of ink in a digit's box.
-        max_density: Largest share of ink in the box of a digit wider than a third of its height
-            (solid blobs are not digits; a straight "1" may fill its narrow box).
-        working_size: Frames are read at most this many pixels on the longer side.
-    """
-
-    polarity: Polarity = Polarity.DARK_ON_LIGHT
-    min_contrast: int = 56
-    min_height: float = 0.06
-    max_height: float = 0.9
-    max_aspect: float = 2.2
-    min_density: float = 0.06
-    max_density: float = 0.9
-    working_size: int = 640
 
 
 @dataclass(frozen=True, eq=False)

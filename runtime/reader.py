@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 
 from runtime import opencv
+from runtime.config import FindOptions
 from runtime.errors import InputError
 from runtime.model import DigitModel
-from runtime.preprocess import FindOptions, find_ink, to_gray
+from runtime.preprocess import find_ink, to_gray
 from runtime.segment import build_lattice
 
 # Below this softmax probability a candidate is "not a digit" (a pen cap, a smudge).

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from benchmarks.scenes import render_scene
+from runtime.config import FindOptions, Polarity
 from runtime.errors import InputError
-from runtime.preprocess import FindOptions, Polarity, find_digits, mnist_style, to_gray
+from runtime.preprocess import find_digits, mnist_style, to_gray
 from runtime.reader import Digit, on_one_line
 
 
@@ -163,3 +164,14 @@ def test_missing_opencv_names_the_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "cv2", None)  # what an install without OpenCV looks like
     with pytest.raises(InputError, match=r"needs OpenCV .*cnnkit\[camera\]"):
         find_digits(np.zeros((50, 50), np.uint8))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"min_height": 0.5, "max_height": 0.4}, {"min_contrast": 300}, {"min_density": float("nan")}, {"working_size": 0}],
+)
+def test_find_options_refuse_impossible_values(options):
+    from core.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        FindOptions(**options)
