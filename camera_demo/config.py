@@ -13,6 +13,7 @@ from pathlib import Path
 
 from camera_demo.errors import CameraError
 from camera_demo.server import parse_address
+from core.outputs import check_output, json_lines_with_key
 
 
 def _option(help_text: str, **argparse_options: object) -> dict:
@@ -32,6 +33,7 @@ class CameraConfig:
         max_frames: Stop after this many frames.
         threads: Inference threads.
         width, height: Requested camera size.
+        force: Replace a ``jsonl`` file that is not a frame log of the demo's.
     """
 
     model: Path = field(metadata=_option("exported .tflite or .onnx model", type=Path, metavar="PATH"))
@@ -43,6 +45,7 @@ class CameraConfig:
     threads: int = field(default=1, metadata=_option("inference threads (default 1)", type=int, metavar="N"))
     width: int | None = field(default=None, metadata=_option("requested camera width, with --height", type=int, metavar="PX"))
     height: int | None = field(default=None, metadata=_option("requested camera height, with --width", type=int, metavar="PX"))
+    force: bool = field(default=False, metadata=_option("replace a --jsonl file that is not a cnnkit frame log", action="store_true"))
 
     def __post_init__(self) -> None:
         if self.max_frames is not None and self.max_frames < 1:
@@ -55,6 +58,10 @@ class CameraConfig:
             raise CameraError(f"--width and --height must be positive, got {self.width}×{self.height}")
         if self.serve is not None:
             parse_address(self.serve)
+        if self.jsonl not in (None, "-"):
+            inputs = [self.model, Path(self.source)]
+            check_output(Path(self.jsonl), option="--jsonl", inputs=inputs, is_ours=json_lines_with_key("frame"),
+                         kind="frame log", force=self.force)
 
 
 def camera_parser(prog: str, *, model_required: bool = True) -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from core.atomic import write_bytes_atomic, write_text_atomic
+from core.errors import ConfigError
 from export.artifact import Exporter, TrainingDigits
 from export.calibration import calibration_images
 from export.config import ExportConfig, ExportFormat, Variant
@@ -69,6 +70,10 @@ def export_model(config: ExportConfig, train_images: np.ndarray, train_labels: n
     """
     if any(variant.format is ExportFormat.TFLM for variant in config.variants):
         tflm_runtime()
+    if config.calibration_samples > len(train_images):
+        raise ConfigError(
+            f"--calibration-samples {config.calibration_samples:,} is more than the {len(train_images):,} training images"
+        )
     source = load_source_model(config.model_path)
     digits = TrainingDigits(
         calibration=calibration_images(train_images, train_labels, config.calibration_samples, seed=config.seed),

@@ -44,10 +44,15 @@ class _ReportingGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CnnkitError as exc:
-            if os.environ.get(DEBUG_ENV):
+            if _debug():
                 raise
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(1) from None
+
+
+def _debug() -> bool:
+    """CNNKIT_DEBUG=1 (or true, yes, on) shows tracebacks; 0, empty or anything else does not."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 app = typer.Typer(
@@ -76,6 +81,10 @@ def main(
     Set CNNKIT_DEBUG=1 to see the full traceback of an error.
     """
 
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace an output file that is not cnnkit's own output of that kind.")
+]
 
 DataOption = Annotated[
     Path | None,
@@ -111,9 +120,15 @@ def train(
         float | None, typer.Option(help="Override the recipe's peak learning rate.", show_default=False)
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed and data give the same model.")] = 0,
+    force: ForceOption = False,
 ) -> None:
     """Train the reference CNN; write model.keras, metrics.json and four pictures."""
+    from core.outputs import check_output
+    from toolkit.runs import is_run_folder
+
     out_dir = out or RUNS_DIR / time.strftime(f"%Y%m%d-%H%M%S-seed{seed}")
+    check_output(out_dir, option="--out", inputs=[data] if data else [], is_ours=is_run_folder, kind="run folder",
+                 force=force, folder=True)
     config = TrainConfig.from_recipe(
         recipe,
         out_dir,
@@ -127,11 +142,20 @@ def train(
     kind = "MNIST, checksums verified" if dataset.is_mnist else f"custom dataset, SHA-256 {dataset.sha256[:12]}…"
     console.print(f"data: {escape(str(dataset.source))} ({kind}; {len(dataset.x_train):,} train, {len(dataset.x_test):,} test)")
 
-    from toolkit.progress import RichTrainProgress
-    from toolkit.train import train as run_training
+    existed = out_dir.exists()
+    try:
+        from toolkit.progress import RichTrainProgress
+        from toolkit.train import train as run_training
 
-    with RichTrainProgress(console) as progress:
-        result = run_training(config, dataset, progress)
+        with RichTrainProgress(console) as progress:
+            result = run_training(config, dataset, progress)
+    except KeyboardInterrupt:
+        # Nothing half-written stays behind to be taken for a run: metrics.json, written last, marks one complete.
+        if not existed and out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()
+        err_console.print(f"[bold red]interrupted[/]: training stopped; no complete run was written to {escape(str(out_dir))}",
+                          highlight=False)
+        raise typer.Exit(130) from None
     metrics = result.metrics
     console.print(
         f"[bold green]test accuracy {metrics['test_accuracy']:.2%}[/] (loss {metrics['test_loss']:.4f}, "
@@ -167,11 +191,11 @@ def export_command(
     data: DataOption = None,
     seed: Annotated[int, typer.Option(help="Picks the calibration images.")] = 0,
     c_name: Annotated[str, typer.Option(help="tflm: names the C++ array (g_<name>_data), its files and namespace.")] = "model_int8",
+    force: ForceOption = False,
 ) -> None:
     """Export the trained model to quantized TFLite and/or ONNX, with metadata inside and beside each file."""
-    from toolkit.runs import latest_model
 
-    model_path = model or latest_model()
+    model_path = model or _newest_model()
     default_out = model_path.parent / "tflm" if fmt is ExportFormat.TFLM else model_path.parent
     config = ExportConfig(
         model_path=model_path,
@@ -183,6 +207,7 @@ def export_command(
         per_channel=per_channel,
         seed=seed,
     )
+    _check_export_out(config, force)
     dataset = _dataset(data)
     from export.api import export_model
 
@@ -214,6 +239,7 @@ def verify(
     max_drop: Annotated[float, typer.Option(help="Largest accepted accuracy drop against Keras, in percentage points.")] = 0.1,
     min_accuracy: Annotated[float, typer.Option(help="Smallest accepted Keras test accuracy, 0-1.")] = 0.99,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the report here.", show_default=False)] = None,
+    force: ForceOption = False,
     threads: Annotated[int | None, typer.Option(help="Interpreter threads.", show_default=False)] = None,
     backend: Annotated[
         str | None,
@@ -226,17 +252,21 @@ def verify(
     data: DataOption = None,
 ) -> None:
     """Check every exported model against the Keras model on the whole test set; exit 1 if any misses."""
+    from core.outputs import check_output, json_with_keys
     from runtime.backend import backend_names
     from toolkit.config import VerifyConfig
-    from toolkit.runs import exported_beside, latest_model
+    from toolkit.runs import exported_beside
 
     if backend is not None and backend not in backend_names():
         raise ConfigError(f"unknown --backend {backend!r}; choose one of {', '.join(backend_names())}")
-    model_path = model or latest_model()
+    model_path = model or _newest_model()
     files = tuple(exported or exported_beside(model_path, backend=backend))
     config = VerifyConfig(
         model_path, files, max_drop_pp=max_drop, min_accuracy=min_accuracy, num_threads=threads, backend=backend
     )
+    if json_path:
+        check_output(json_path, option="--json", inputs=[model_path, *files], is_ours=json_with_keys("baseline", "models"),
+                     kind="verify report", force=force)
     dataset = _dataset(data)
     from toolkit.verify import VerificationFailed, verify_models
 
@@ -268,12 +298,14 @@ def bench(
         bool, typer.Option("--tflm", help="Also time each *_int8.tflite under TFLite Micro's reference kernels (slow on a PC).")
     ] = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results here.", show_default=False)] = None,
+    force: ForceOption = False,
     data: DataOption = None,
 ) -> None:
     """Time Keras and every exported model side by side: latency, throughput, speed-up, size."""
-    from toolkit.runs import exported_beside, latest_model
+    from core.outputs import check_output, json_with_keys
+    from toolkit.runs import exported_beside
 
-    model_path = model or latest_model()
+    model_path = model or _newest_model()
     config = BenchConfig(
         model_path,
         tuple(exported or exported_beside(model_path)),
@@ -282,6 +314,9 @@ def bench(
         large_batch=large_batch,
         tflm=tflm,
     )
+    if json_path:
+        check_output(json_path, option="--json", inputs=[model_path, *config.exported], is_ours=json_with_keys("rows", "cpu"),
+                     kind="bench report", force=force)
     digits = _dataset(data).x_test[: config.large_batch]
     from toolkit.bench import bench_models
 
@@ -304,6 +339,9 @@ def predict(
     from runtime import load_model
     from runtime.errors import InputError
     from runtime.reader import read_image_file
+
+    if not 0.0 <= min_confidence <= 1.0:  # also false for NaN
+        raise ConfigError(f"--min-confidence must be a probability in [0, 1], got {min_confidence}")
     from toolkit.runs import latest_exported
 
     loaded = load_model(model or latest_exported(), num_threads=threads)
@@ -366,6 +404,30 @@ def _write_json(path: Path, data: object) -> None:
     from core.atomic import write_text_atomic
 
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def _newest_model() -> Path:
+    """The newest complete run's model, with a note when newer runs were skipped as incomplete."""
+    from toolkit.runs import MODEL_FILE, incomplete_runs, latest_model
+
+    chosen = latest_model()
+    newer = [run for run in incomplete_runs() if (run / MODEL_FILE).stat().st_mtime > chosen.stat().st_mtime]
+    if newer:
+        names = ", ".join(str(run) for run in newer)
+        err_console.print(f"note: skipped {names}: training stopped before its metrics.json was written", highlight=False)
+    return chosen
+
+
+def _check_export_out(config: ExportConfig, force: bool) -> None:
+    """The export's destination, before converting: a folder, or (one variant) a model file of cnnkit's."""
+    from core.outputs import check_output
+    from runtime.metadata import sidecar_path
+
+    if config.out.suffix in {".tflite", ".onnx"}:
+        check_output(config.out, option="--out", inputs=[config.model_path], is_ours=lambda p: sidecar_path(p).exists(),
+                     kind="exported model", force=force)
+    else:
+        check_output(config.out, option="--out", inputs=[config.model_path], folder=True)
 
 
 def _dataset(data: Path | None) -> Dataset:

@@ -8,18 +8,34 @@ from core.errors import ModelError
 
 RUNS_DIR = Path("runs")
 MODEL_FILE = "model.keras"
+METRICS_FILE = "metrics.json"  # written last: its presence marks a run complete
 EXPORT_SUFFIXES = (".tflite", ".onnx")
 
 
+def is_run_folder(folder: Path) -> bool:
+    """A folder `cnnkit train` may write into: empty, or a run of its own (it holds a model or metrics)."""
+    return folder.is_dir() and (not any(folder.iterdir()) or (folder / MODEL_FILE).exists() or (folder / METRICS_FILE).exists())
+
+
+def incomplete_runs(runs_dir: Path = RUNS_DIR) -> list[Path]:
+    """Run folders with a ``model.keras`` but no ``metrics.json``: training stopped before the end."""
+    return sorted(path.parent for path in runs_dir.glob(f"*/{MODEL_FILE}") if not (path.parent / METRICS_FILE).exists())
+
+
 def latest_model(runs_dir: Path = RUNS_DIR) -> Path:
-    """The most recently written ``runs/*/model.keras``.
+    """The most recently written complete ``runs/*/model.keras`` (incomplete runs are skipped).
 
     Raises:
         ModelError: There is none; the message says how to make or name one.
     """
-    candidates = sorted(runs_dir.glob(f"*/{MODEL_FILE}"), key=lambda path: path.stat().st_mtime)
+    candidates = sorted(
+        (path for path in runs_dir.glob(f"*/{MODEL_FILE}") if (path.parent / METRICS_FILE).exists()),
+        key=lambda path: path.stat().st_mtime,
+    )
     if not candidates:
-        raise ModelError(f"no trained model under {runs_dir}/; run `cnnkit train` or pass --model PATH")
+        skipped = incomplete_runs(runs_dir)
+        detail = f" ({len(skipped)} incomplete: training stopped early)" if skipped else ""
+        raise ModelError(f"no complete trained model under {runs_dir}/{detail}; run `cnnkit train` or pass --model PATH")
     return candidates[-1]
 
 

@@ -21,14 +21,17 @@ import tensorflow as tf
 from core import __version__
 from core.atomic import atomic_path, write_text_atomic
 from core.contract import NUM_CLASSES
+from core.errors import ConfigError
 from toolkit import plots
 from toolkit.augment import augment, non_digits
 from toolkit.config import Schedule, TrainConfig
 from toolkit.data import Dataset, to_model_input
 from toolkit.model import build_model
-from toolkit.runs import MODEL_FILE
+from toolkit.runs import METRICS_FILE, MODEL_FILE
 
-METRICS_FILE = "metrics.json"
+MIN_FIT_IMAGES = 100  # fewer cannot fill one batch of the recipes, let alone learn ten classes
+MIN_VALIDATION_IMAGES = 10  # one per class, so the validation accuracy means something
+
 _NON_DIGIT_SHARE = 8  # one image in this many of an augmented batch is a non-digit
 PICTURES = ("dataset_preview.png", "curves.png", "confusion_matrix.png", "predictions.png")
 
@@ -86,6 +89,12 @@ def train(config: TrainConfig, dataset: Dataset, progress: TrainProgress | None 
 
     # Keras' validation_split holds out the *last* fraction, before shuffling, and rounds the rest up.
     n_fit = math.ceil(len(x_train) * (1.0 - spec.validation_split))
+    held_out = len(x_train) - n_fit
+    if n_fit < MIN_FIT_IMAGES or (spec.validation_split > 0 and held_out < MIN_VALIDATION_IMAGES):
+        raise ConfigError(
+            f"--validation-split {spec.validation_split:g} of {len(x_train):,} training images leaves {n_fit:,} to fit and "
+            f"{held_out:,} to validate; cnnkit needs at least {MIN_FIT_IMAGES} and {MIN_VALIDATION_IMAGES}"
+        )
     steps_per_epoch = -(-n_fit // spec.batch_size)
     total_steps = spec.epochs * steps_per_epoch
 

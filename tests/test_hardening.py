@@ -1,0 +1,191 @@
+"""Clumsy and hostile use: one clear line and the right exit code, and the user's files untouched."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import learnable_arrays, write_idx_folder
+from typer.testing import CliRunner
+
+from core.errors import ConfigError
+from core.outputs import check_output, json_with_keys
+from toolkit.cli import app
+from toolkit.runs import METRICS_FILE, MODEL_FILE, latest_model
+
+runner = CliRunner()
+CNNKIT = Path(sys.executable).with_name("cnnkit")
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+def _last_line(result) -> str:
+    return result.output.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory) -> Path:
+    return write_idx_folder(tmp_path_factory.mktemp("data"), learnable_arrays())
+
+
+# Nothing is lost: an output never lands on an input or a stranger's file.
+
+
+@pytest.mark.parametrize("target", ["model.keras", "model_int8.tflite", "link-to-model.json"])
+def test_verify_json_never_overwrites_an_input(small_run, small_data, tmp_path, target):
+    _, folder = small_run
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("model.keras", "metrics.json", "model_int8.tflite", "model_int8.tflite.json"):
+        (run / name).write_bytes((folder / name).read_bytes())
+    (run / "link-to-model.json").symlink_to(run / "model.keras")
+    before = _digest(run)
+    result = runner.invoke(app, ["verify", "--model", str(run / "model.keras"), "--data", str(small_data), "--json", str(run / target)])
+    assert result.exit_code == 1
+    assert _last_line(result) == f"error: --json {run / target} is also an input of this command; it would be overwritten: choose another path"
+    assert _digest(run) == before
+
+
+def test_camera_jsonl_never_truncates_the_model_it_runs(small_run, tmp_path):
+    _, folder = small_run
+    model = tmp_path / "model_int8.tflite"
+    model.write_bytes((folder / "model_int8.tflite").read_bytes())
+    before = model.read_bytes()
+    result = runner.invoke(app, ["camera", "--model", str(model), "--jsonl", str(model), "--source", str(tmp_path), "--headless"])
+    assert result.exit_code == 1 and "--jsonl" in _last_line(result) and "also an input" in _last_line(result)
+    assert model.read_bytes() == before
+
+
+def test_a_strangers_file_is_replaced_only_with_force(small_run, small_data, tmp_path):
+    _, folder = small_run
+    notes = tmp_path / "notes.json"
+    notes.write_text("my notes\n")
+    command = ["verify", "--model", str(folder / "model.keras"), "--data", str(small_data), str(folder / "model_fp32.tflite"),
+               "--min-accuracy", "0", "--json", str(notes)]
+    refused = runner.invoke(app, command)
+    assert refused.exit_code == 1 and "exists and is not a cnnkit verify report" in _last_line(refused)
+    assert notes.read_text() == "my notes\n"
+    replaced = runner.invoke(app, [*command, "--force"])
+    assert replaced.exit_code == 0, replaced.output
+    assert json.loads(notes.read_text())["passed"] is True
+    again = runner.invoke(app, command)  # a report of its own kind is replaced without --force
+    assert again.exit_code == 0, again.output
+
+
+# Output locations are checked before the long work.
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["train", "--out", "/proc/cnnkit-cannot-be-here/run"], "cannot be written"),
+        (["train", "--out", "{file}"], "is a file; give a folder"),
+        (["verify", "--model", "{model}", "--json", "{folder}"], "is a folder; give a file name"),
+        (["export", "--model", "{model}", "--format", "onnx", "--out", "{model}"], "also an input"),
+    ],
+)
+def test_bad_output_locations_are_refused_before_any_work(small_run, small_data, tmp_path, command, message):
+    _, folder = small_run
+    (tmp_path / "file.txt").write_text("x")
+    filled = [part.format(file=tmp_path / "file.txt", model=folder / "model.keras", folder=tmp_path) for part in command]
+    result = runner.invoke(app, [*filled, "--data", str(small_data)])
+    assert result.exit_code == 1
+    assert message in _last_line(result) and "epoch" not in result.output
+
+
+def test_check_output_lets_a_new_file_in_a_new_folder_be_written(tmp_path):
+    check_output(tmp_path / "new" / "deeper" / "report.json", option="--json", is_ours=json_with_keys("rows"))
+    with pytest.raises(ConfigError, match="is a folder"):
+        check_output(tmp_path, option="--json")
+
+
+# Interrupted training and incomplete runs.
+
+
+def test_newest_run_skips_runs_that_stopped_before_their_metrics(small_run, tmp_path, monkeypatch):
+    _, folder = small_run
+    runs = tmp_path / "runs"
+    complete, stopped = runs / "a-complete", runs / "b-stopped"
+    for run in (complete, stopped):
+        run.mkdir(parents=True)
+        (run / MODEL_FILE).write_bytes((folder / MODEL_FILE).read_bytes())
+    (complete / METRICS_FILE).write_text((folder / METRICS_FILE).read_text())
+    os.utime(complete / MODEL_FILE, (1, 1))  # the stopped run is the newer one
+    assert latest_model(runs) == complete / MODEL_FILE
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["export", "--format", "tflite", "--quantize", "none", "--out", str(tmp_path / "m.tflite"),
+                                 "--data", str(tmp_path / "no-data")])
+    assert "note: skipped runs/b-stopped: training stopped before its metrics.json was written" in result.output
+
+
+def test_ctrl_c_during_training_says_so_and_leaves_no_run(mnist_dir, tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [str(CNNKIT), "train", "--data", str(mnist_dir), "--out", str(out), "--epochs", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # "data: ..." is printed once the data is loaded, before training
+    assert first.startswith("data:"), first
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "interrupted: training stopped; no complete run was written to" in stderr
+    assert not (out / METRICS_FILE).exists()
+    assert not out.exists() or any(out.iterdir())
+
+
+# Numbers: NaN, infinities and values out of range are refused with one line.
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["train", "--learning-rate", "inf"],
+        ["train", "--learning-rate", "nan"],
+        ["train", "--seed", "-1"],
+        ["train", "--seed", str(2**40)],
+        ["verify", "--max-drop", "nan"],
+        ["verify", "--max-drop", "-0.5"],
+        ["verify", "--min-accuracy", "inf"],
+        ["predict", "x.png", "--min-confidence", "1.5"],
+        ["predict", "x.png", "--min-confidence", "nan"],
+        ["camera", "--width", "0", "--height", "480"],
+        ["camera", "--threads", "0"],
+    ],
+)
+def test_out_of_range_numbers_are_one_line_and_exit_1(small_run, command):
+    _, folder = small_run
+    model = folder / ("model_int8.tflite" if command[0] in {"predict", "camera"} else "model.keras")
+    result = runner.invoke(app, command if command[0] == "train" else [*command, "--model", str(model)])
+    assert result.exit_code == 1, result.output
+    line = _last_line(result)
+    assert line.startswith("error: ") and "must be" in line, line
+
+
+def test_a_validation_split_that_leaves_too_few_images_is_refused(small_data, tmp_path):
+    result = runner.invoke(app, ["train", "--data", str(small_data), "--out", str(tmp_path / "run"), "--validation-split", "0.999"])
+    assert result.exit_code == 1 and "leaves 2 to fit and 998 to validate" in _last_line(result)
+
+
+def test_more_calibration_images_than_training_images_is_said(small_run, small_data, tmp_path):
+    _, folder = small_run
+    result = runner.invoke(app, ["export", "--model", str(folder / "model.keras"), "--data", str(small_data),
+                                 "--out", str(tmp_path), "--calibration-samples", "5000"])
+    assert result.exit_code == 1 and "--calibration-samples 5,000 is more than the 1,000 training images" in _last_line(result)
+
+
+@pytest.mark.parametrize("value", ["0", "", "false"])
+def test_cnnkit_debug_off_values_keep_the_one_line(tmp_path, value):
+    completed = subprocess.run([str(CNNKIT), "train", "--data", str(tmp_path / "missing")], capture_output=True, text=True,
+                               env={**os.environ, "CNNKIT_DEBUG": value}, timeout=120)
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr and completed.stderr.strip().startswith("error:")
