@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 
 from runtime.errors import InputError
+
+MAX_IMAGE_PIXELS = 100_000_000  # 100 megapixels: any phone photo; at most 300 MB decoded
 
 
 def cv2() -> ModuleType:
@@ -14,6 +17,9 @@ def cv2() -> ModuleType:
     Raises:
         InputError: OpenCV is not installed; the message names the extra that installs it.
     """
+    # OpenCV reads its pixel limit when it first decodes; set before the import so a header
+    # that claims billions of pixels is refused instead of allocated.
+    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
     try:
         return importlib.import_module("cv2")
     except ImportError as exc:

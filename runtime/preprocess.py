@@ -20,6 +20,8 @@ from runtime.errors import InputError
 
 MNIST_SIZE = IMAGE_SHAPE[0]
 MNIST_BOX = 20
+# A strip longer than this shrinks to under a pixel across at the working size (and holds no page).
+MAX_ASPECT_RATIO = 40
 _STROKE_SATURATION = 0.6  # ink at 60% of a digit's peak and above becomes full white
 _RELATIVE_INK_SCALE = 320.0  # ink = 320 × (paper − pixel) / paper: a pen at 80% darker saturates
 _EDGE_INK_PIXELS = 2  # pixels of full-strength stroke on the frame's edge that make a region "cut off"
@@ -61,6 +63,10 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         raise InputError(f"expected a gray or colour image (H, W[, 1|3|4]), got shape {array.shape}")
     if array.shape[0] < 8 or array.shape[1] < 8:
         raise InputError(f"image of {array.shape[1]}×{array.shape[0]} pixels is too small to hold a digit")
+    if max(array.shape[:2]) > MAX_ASPECT_RATIO * min(array.shape[:2]):
+        raise InputError(
+            f"image of {array.shape[1]}×{array.shape[0]} pixels is a strip; cnnkit reads images up to {MAX_ASPECT_RATIO}:1"
+        )
     array = _to_uint8(array)
     if array.ndim == 3:
         code = cv2.COLOR_BGR2GRAY if array.shape[2] == 3 else cv2.COLOR_BGRA2GRAY

@@ -18,6 +18,8 @@ from runtime.segment import build_lattice
 
 # Below this softmax probability a candidate is "not a digit" (a pen cap, a smudge).
 DEFAULT_MIN_CONFIDENCE = 0.5
+MAX_IMAGE_FILE_BYTES = 256 * 2**20
+MIN_IMAGE_SIDE = 8
 
 
 @dataclass(frozen=True)
@@ -134,16 +136,34 @@ def read_image_file(path: str | Path, model: DigitModel, *, min_confidence: floa
     Any other size is a photo or frame, read with :func:`read_digits`.
 
     Raises:
-        InputError: The file is missing or is not an image OpenCV can decode.
+        InputError: The file is missing, a folder, empty, unreadable, over 256 MiB or 100
+            megapixels, not an image OpenCV can decode, or under 8 pixels on a side.
     """
     cv2 = opencv.cv2()
-
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path} does not exist")
-    image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        if path.is_dir():
+            raise InputError(f"{path} is a folder, not an image")
+        if not path.is_file():
+            raise InputError(f"{path} does not exist")
+        size = path.stat().st_size
+        if size == 0:
+            raise InputError(f"{path} is empty")
+        if size > MAX_IMAGE_FILE_BYTES:
+            raise InputError(f"{path} is {size / 2**20:,.0f} MiB; cnnkit reads image files up to {MAX_IMAGE_FILE_BYTES // 2**20} MiB")
+        encoded = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror or exc})") from None
+    try:
+        image = cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        image = None
     if image is None:
-        raise InputError(f"{path} is not an image OpenCV can read")
+        raise InputError(
+            f"{path} is not an image OpenCV can read (or has more than {opencv.MAX_IMAGE_PIXELS // 10**6} megapixels)"
+        )
+    if min(image.shape[:2]) < MIN_IMAGE_SIDE:
+        raise InputError(f"{path} is {image.shape[1]}×{image.shape[0]} pixels; a side under {MIN_IMAGE_SIDE} holds no digit")
     if image.shape[:2] != (28, 28):
         return read_digits(image, model, min_confidence=min_confidence)
     gray = to_gray(image)

@@ -189,3 +189,47 @@ def test_cnnkit_debug_off_values_keep_the_one_line(tmp_path, value):
                                env={**os.environ, "CNNKIT_DEBUG": value}, timeout=120)
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr and completed.stderr.strip().startswith("error:")
+
+
+# Images: one bad file never stops the others; each gets one line.
+
+
+def test_predict_reads_the_good_files_around_bad_ones(small_run, tmp_path):
+    import cv2
+    import numpy as np
+
+    _, folder = small_run
+    digit = np.zeros((28, 28), np.uint8)
+    digit[6:22, 12:16] = 255
+    cv2.imwrite(str(tmp_path / "good.png"), digit)
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "text.png").write_text("not an image")
+    cv2.imwrite(str(tmp_path / "strip.png"), np.full((10, 2000), 255, np.uint8))
+    long_name = tmp_path / ("x" * 300 + ".png")
+    files = ["good.png", "empty.png", "folder.png", "text.png", "strip.png", str(long_name), "good.png"]
+    result = runner.invoke(app, ["predict", *[str(tmp_path / name) for name in files], "--model", str(folder / "model_int8.tflite"), "--json"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[-1].startswith("error: 5 of 7 files could not be read:")
+    report = json.loads("\n".join(lines[:-1]))
+    assert [("error" in entry) for entry in report] == [False, True, True, True, True, True, False]
+    assert report[0]["number"] is not None and report[0] == report[-1]
+    reasons = [entry["error"] for entry in report if "error" in entry]
+    assert "is empty" in reasons[0] and "is a folder" in reasons[1] and "not an image OpenCV can read" in reasons[2]
+    assert "is a strip" in reasons[3] and "File name too long" in reasons[4]
+
+
+def test_a_header_claiming_billions_of_pixels_is_refused_not_allocated(small_run, tmp_path):
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)  # 10 gigapixels, gray
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+    (tmp_path / "bomb.png").write_bytes(png)
+    _, folder = small_run
+    result = runner.invoke(app, ["predict", str(tmp_path / "bomb.png"), "--model", str(folder / "model_int8.tflite")])
+    assert result.exit_code == 1 and "not an image OpenCV can read (or has more than 100 megapixels)" in _last_line(result)

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -175,3 +175,38 @@ def test_find_options_refuse_impossible_values(options):
 
     with pytest.raises(ConfigError):
         FindOptions(**options)
+
+
+@settings(max_examples=60, deadline=None)
+@example(10, 20000, None, 200).via("a 2000:1 strip once made OpenCV's resize assert")
+@given(
+    st.integers(1, 30000),
+    st.integers(1, 30000),
+    st.sampled_from([None, 1, 3, 4]),
+    st.integers(0, 255),
+)
+def test_read_digits_answers_or_refuses_in_one_line_for_any_shape(height, width, channels, value):
+    """Extreme sizes and aspect ratios: a reading or an InputError, never an OpenCV assertion."""
+    from runtime.reader import read_digits
+
+    assume(height * width <= 2_000_000)
+
+    shape = (height, width) if channels is None else (height, width, channels)
+    image = np.full(shape, value, np.uint8)
+    try:
+        reading = read_digits(image, _FixedModel())
+    except InputError as exc:
+        assert "\n" not in str(exc) and str(exc)
+    else:
+        assert all(0 <= digit.box[0] < width for digit in reading.digits)
+
+
+class _FixedModel:
+    """Stands in for a model: every crop reads as a sure 1 (only the shapes matter here)."""
+
+    class_names = tuple("0123456789")
+
+    def predict(self, images):
+        out = np.zeros((len(images), 10), np.float32)
+        out[:, 1] = 1.0
+        return out
