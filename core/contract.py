@@ -83,19 +83,32 @@ class ModelMetadata:
         """Check the contract version and read the fields a runtime needs.
 
         Raises:
-            ModelError: The contract is missing or not one this cnnkit knows, or the
-                class names are not ten.
+            ModelError: The contract is missing or not one this cnnkit knows, or a field
+                has the wrong type (class names not ten strings, accuracy not in [0, 1]...).
         """
         contract = data.get("contract")
-        if contract not in SUPPORTED_CONTRACTS:
+        if isinstance(contract, bool) or not isinstance(contract, int) or contract not in SUPPORTED_CONTRACTS:
             raise ModelError(
                 f"{where} uses preprocessing contract {contract!r}; this cnnkit runtime knows "
                 f"{sorted(SUPPORTED_CONTRACTS)}: upgrade cnnkit or re-export the model"
             )
-        names = tuple(str(name) for name in data.get("class_names", DEFAULT_CLASS_NAMES))
+        raw_names = data.get("class_names", list(DEFAULT_CLASS_NAMES))
+        if not isinstance(raw_names, list) or not all(isinstance(name, str) and name.strip() for name in raw_names):
+            raise ModelError(f"{where}: class_names must be a list of non-empty strings, got {_short(raw_names)}")
+        names = tuple(raw_names)
         if len(names) != NUM_CLASSES:
             raise ModelError(f"{where} names {len(names)} classes; the network has {NUM_CLASSES}")
         accuracy = data.get("keras_test_accuracy")
+        if accuracy is not None and (
+            isinstance(accuracy, bool) or not isinstance(accuracy, (int, float)) or not 0.0 <= accuracy <= 1.0
+        ):
+            raise ModelError(f"{where}: keras_test_accuracy must be a number in [0, 1] or null, got {_short(accuracy)}")
+        for key in ("format", "quantization", "source_sha256", "cnnkit_version"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise ModelError(f"{where}: {key} must be a string, got {_short(data[key])}")
+        for key in ("input", "output"):
+            if data.get(key) is not None and not isinstance(data[key], dict):
+                raise ModelError(f"{where}: {key} must be an object, got {_short(data[key])}")
         return cls(
             contract=contract,
             class_names=names,
@@ -107,3 +120,8 @@ class ModelMetadata:
             keras_test_accuracy=float(accuracy) if accuracy is not None else None,
             cnnkit_version=data.get("cnnkit_version"),
         )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

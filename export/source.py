@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from core.contract import DEFAULT_CLASS_NAMES, INPUT_NAME, INPUT_SHAPE, NUM_CLASSES
 from core.errors import ModelError
+from export.keras_file import check_keras_file
 
 INPUT_SPEC = tf.TensorSpec((None, *INPUT_SHAPE), tf.float32, name=INPUT_NAME)
 
@@ -79,10 +80,7 @@ def load_source_model(path: Path) -> SourceModel:
     Raises:
         ModelError: The file is missing, unreadable, or a model of another shape.
     """
-    if not path.is_file():
-        raise ModelError(f"Keras model {path} does not exist; train one with `cnnkit train`")
-    if path.suffix != ".keras":
-        raise ModelError(f"{path} is not a .keras file")
+    check_keras_file(path)
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # noqa: BLE001 (Keras raises zipfile, OS, value and type errors alike)

@@ -40,9 +40,18 @@ def resolve_metadata(model_path: Path, embedded: Mapping[str, Any] | None) -> Mo
     Raises:
         ModelError: Neither exists, or the record names an unknown contract.
     """
-    if embedded is not None:
-        return ModelMetadata.from_dict(embedded, str(model_path))
     sidecar = sidecar_path(model_path)
+    if embedded is not None:
+        metadata = ModelMetadata.from_dict(embedded, str(model_path))
+        if sidecar.is_file():
+            # The sidecar repeats the embedded record; one edited by hand must not be trusted silently.
+            beside = ModelMetadata.from_dict(parse_metadata_json(sidecar.read_bytes(), str(sidecar)), str(sidecar))
+            if beside.class_names != metadata.class_names:
+                raise ModelError(
+                    f"{sidecar} names classes {list(beside.class_names)}, but {model_path.name} itself says "
+                    f"{list(metadata.class_names)}; delete or fix the sidecar (the model file's record is the one exported)"
+                )
+        return metadata
     if sidecar.exists():
         return ModelMetadata.from_dict(parse_metadata_json(sidecar.read_bytes(), str(sidecar)), str(sidecar))
     raise ModelError(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.contract import INPUT_SHAPE, METADATA_KEY
+from core.contract import INPUT_SHAPE, METADATA_KEY, NUM_CLASSES
 from core.errors import ModelError
 from runtime.backend import InterpreterMissing
 from runtime.metadata import parse_metadata_json
@@ -50,6 +50,9 @@ class OnnxBackend:
             raise ModelError(
                 f"{path} reads {inputs[0].type} {shape}; cnnkit ONNX models read float (N, 28, 28, 1)"
             )
+        output_shape = tuple(outputs[0].shape)
+        if len(output_shape) != 2 or output_shape[1] != NUM_CLASSES:
+            raise ModelError(f"{path} writes {output_shape}; cnnkit models write (N, {NUM_CLASSES})")
         self._input_name, self._output_name = inputs[0].name, outputs[0].name
         embedded = self._session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
         self.embedded_metadata = parse_metadata_json(embedded, str(path)) if embedded is not None else None

@@ -233,3 +233,79 @@ def test_a_header_claiming_billions_of_pixels_is_refused_not_allocated(small_run
     _, folder = small_run
     result = runner.invoke(app, ["predict", str(tmp_path / "bomb.png"), "--model", str(folder / "model_int8.tflite")])
     assert result.exit_code == 1 and "not an image OpenCV can read (or has more than 100 megapixels)" in _last_line(result)
+
+
+# Model metadata is input too: every field checked, the sidecar not trusted over the file.
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"class_names": None}, "class_names must be a list of non-empty strings"),
+        ({"class_names": ["a"] * 12}, "names 12 classes"),
+        ({"contract": [1]}, "preprocessing contract [1]"),
+        ({"contract": "1"}, "preprocessing contract '1'"),
+        ({"keras_test_accuracy": "0.99"}, "keras_test_accuracy must be a number in [0, 1]"),
+        ({"keras_test_accuracy": 7}, "keras_test_accuracy must be a number in [0, 1]"),
+        ({"input": "image"}, "input must be an object"),
+    ],
+)
+def test_a_damaged_sidecar_is_one_line(small_run, tmp_path, change, message):
+    _, folder = small_run
+    model = tmp_path / "model_fp32.onnx"
+    # An ONNX model stripped of its embedded record, so the sidecar is what the runtime reads.
+    import onnx
+
+    proto = onnx.load(folder / "model_fp32.onnx")
+    del proto.metadata_props[:]
+    onnx.save(proto, model)
+    record = json.loads((folder / "model_fp32.onnx.json").read_text())
+    (tmp_path / "model_fp32.onnx.json").write_text(json.dumps({**record, **change}))
+    result = runner.invoke(app, ["predict", str(folder / "model_fp32.onnx"), "--model", str(model)])
+    assert result.exit_code == 1
+    assert message in _last_line(result) and _last_line(result).startswith("error:")
+
+
+def test_class_names_edited_in_the_sidecar_are_not_trusted_silently(small_run, tmp_path):
+    _, folder = small_run
+    model = tmp_path / "model_int8.tflite"
+    model.write_bytes((folder / "model_int8.tflite").read_bytes())
+    record = json.loads((folder / "model_int8.tflite.json").read_text())
+    record["class_names"] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    (tmp_path / "model_int8.tflite.json").write_text(json.dumps(record))
+    from core.errors import ModelError
+    from runtime import load_model
+
+    with pytest.raises(ModelError, match="names classes .*'zero'.* but model_int8.tflite itself says"):
+        load_model(model)
+
+
+def test_an_onnx_model_with_twelve_outputs_is_refused_on_load(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from core.errors import ModelError
+    from runtime import load_model
+
+    graph = helper.make_graph(
+        [helper.make_node("Flatten", ["image"], ["flat"]), helper.make_node("MatMul", ["flat", "weights"], ["probabilities"])],
+        "twelve",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", 12])],
+        [helper.make_tensor("weights", TensorProto.FLOAT, [784, 12], [0.0] * (784 * 12))],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    helper.set_model_props(model, {"cnnkit": json.dumps({"contract": 1, "format": "onnx"})})
+    onnx.save(model, tmp_path / "twelve.onnx")
+    with pytest.raises(ModelError, match=r"writes \('batch', 12\); cnnkit models write \(N, 10\)"):
+        load_model(tmp_path / "twelve.onnx")
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated zip"])
+def test_a_truncated_keras_file_is_not_called_missing(tmp_path, content):
+    path = tmp_path / "model.keras"
+    path.write_bytes(content)
+    result = runner.invoke(app, ["export", "--model", str(path), "--out", str(tmp_path / "out"), "--data", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    line = _last_line(result)
+    assert "is not a complete .keras file" in line and "not found" not in line.lower()

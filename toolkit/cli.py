@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 from core import __version__
 from core.errors import CnnkitError, ConfigError
 from export.config import CalibrationMethod, ExportConfig, ExportFormat, Quantization, variants_for
+from export.keras_file import check_keras_file
 from toolkit import tables
 from toolkit.config import BenchConfig, Recipe, TrainConfig
 from toolkit.runs import RUNS_DIR
@@ -195,7 +196,7 @@ def export_command(
 ) -> None:
     """Export the trained model to quantized TFLite and/or ONNX, with metadata inside and beside each file."""
 
-    model_path = model or _newest_model()
+    model_path = check_keras_file(model or _newest_model())
     default_out = model_path.parent / "tflm" if fmt is ExportFormat.TFLM else model_path.parent
     config = ExportConfig(
         model_path=model_path,
@@ -259,7 +260,7 @@ def verify(
 
     if backend is not None and backend not in backend_names():
         raise ConfigError(f"unknown --backend {backend!r}; choose one of {', '.join(backend_names())}")
-    model_path = model or _newest_model()
+    model_path = check_keras_file(model or _newest_model())
     files = tuple(exported or exported_beside(model_path, backend=backend))
     config = VerifyConfig(
         model_path, files, max_drop_pp=max_drop, min_accuracy=min_accuracy, num_threads=threads, backend=backend
@@ -305,7 +306,7 @@ def bench(
     from core.outputs import check_output, json_with_keys
     from toolkit.runs import exported_beside
 
-    model_path = model or _newest_model()
+    model_path = check_keras_file(model or _newest_model())
     config = BenchConfig(
         model_path,
         tuple(exported or exported_beside(model_path)),
