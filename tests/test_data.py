@@ -117,16 +117,39 @@ def test_explicit_path_beats_environment_variable(tmp_path, monkeypatch):
     assert load_dataset(arg_folder).source == arg_folder
 
 
-def test_cache_file_with_wrong_contents_is_rejected_and_removed(tmp_path, monkeypatch):
+def test_only_the_corrupt_cached_file_is_removed_and_the_error_says_which(tmp_path, monkeypatch):
     monkeypatch.delenv("CNNKIT_DATA", raising=False)
     arrays = synthetic_arrays()
     cache = write_idx_folder(tmp_path / "cache", arrays)
-    from toolkit.download import RemoteFile
+    from helpers import idx_bytes
 
-    files = [RemoteFile(name, "0" * 64) for name in SPLIT_FILES.values()]
-    with pytest.raises(DataError, match="does not match its checksum"):
+    from toolkit.download import RemoteFile, sha256_hex
+
+    files = [RemoteFile(name, sha256_hex(idx_bytes(arrays[key]))) for key, name in SPLIT_FILES.items()]
+    bad = files[1].gz_name
+    (cache / bad).write_bytes(b"\x1f\x8b damaged")
+    before = {path.name: path.read_bytes() for path in cache.glob("*.gz") if path.name != bad}
+    with pytest.raises(DataError, match=f"removed the corrupt {bad}: is not a complete gzip file"):
         load_dataset(cache_dir=cache, files=files, mirrors=[])
-    assert not list(cache.glob("*.gz")), "a cached file that failed its check must be deleted"
+    assert not (cache / bad).exists()
+    assert {path.name: path.read_bytes() for path in cache.glob("*.gz")} == before, "the good files are kept"
+
+
+def test_a_read_only_cache_is_read_and_a_corrupt_file_there_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("CNNKIT_DATA", raising=False)
+    arrays = synthetic_arrays()
+    cache = write_idx_folder(tmp_path / "cache", arrays)
+    from helpers import idx_bytes
+
+    from toolkit.download import RemoteFile, sha256_hex
+
+    files = [RemoteFile(name, sha256_hex(idx_bytes(arrays[key]))) for key, name in SPLIT_FILES.items()]
+    # Writing is refused as on a read-only mount (root ignores chmod, so the refusal is simulated).
+    monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: (_ for _ in ()).throw(PermissionError(13, "Read-only file system")))
+    assert load_dataset(cache_dir=cache, files=files, mirrors=[]).x_train.shape == arrays["x_train"].shape
+    (cache / files[0].gz_name).write_bytes(b"junk")
+    with pytest.raises(DataError, match=f"cached {cache / files[0].gz_name} is corrupt .* cannot be removed"):
+        load_dataset(cache_dir=cache, files=files, mirrors=[])
 
 
 def test_load_mnist_real_data_matches_published_checksums(mnist_dir):

@@ -309,3 +309,31 @@ def test_a_truncated_keras_file_is_not_called_missing(tmp_path, content):
     assert result.exit_code == 1
     line = _last_line(result)
     assert "is not a complete .keras file" in line and "not found" not in line.lower()
+
+
+# Data files: each malformed input is one line.
+
+
+def test_malformed_data_files_are_one_line(tmp_path):
+    from helpers import SPLIT_FILES
+
+    empty_npz = tmp_path / "empty.npz"
+    empty_npz.write_bytes(b"")
+    result = runner.invoke(app, ["train", "--data", str(empty_npz), "--out", str(tmp_path / "r1")])
+    assert result.exit_code == 1 and "is not a readable .npz file" in _last_line(result) and "Aborted" not in result.output
+
+    folder = write_idx_folder(tmp_path / "idx", learnable_arrays(), gz=False)
+    (folder / "labels.txt").mkdir()
+    result = runner.invoke(app, ["train", "--data", str(folder), "--out", str(tmp_path / "r2")])
+    assert result.exit_code == 1 and "labels.txt is a folder" in _last_line(result)
+    (folder / "labels.txt").rmdir()
+    (folder / "labels.txt").write_bytes("zéro\n".encode("latin-1") + b"1\n2\n3\n4\n5\n6\n7\n8\n9\n")
+    result = runner.invoke(app, ["train", "--data", str(folder), "--out", str(tmp_path / "r3")])
+    assert result.exit_code == 1 and "is not UTF-8 text" in _last_line(result)
+    (folder / "labels.txt").unlink()
+
+    # A header whose dimensions multiply past 2⁶⁴: never "matches" a body by wrapping around.
+    forged = bytes([0, 0, 8, 3]) + (2**32 - 1).to_bytes(4, "big") * 3 + bytes(16)
+    (folder / SPLIT_FILES["y_test"]).write_bytes(forged)
+    result = runner.invoke(app, ["train", "--data", str(folder), "--out", str(tmp_path / "r4")])
+    assert result.exit_code == 1 and "is truncated or padded: header says 4294967295×4294967295×4294967295" in _last_line(result)

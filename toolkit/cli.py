@@ -436,6 +436,8 @@ def _dataset(data: Path | None) -> Dataset:
     from toolkit.data import load_dataset
 
     dataset = load_dataset(data)
+    for note in dataset.notes:
+        err_console.print(f"note: {escape(note)}", highlight=False)
     _quiet_tensorflow()
     return dataset
 

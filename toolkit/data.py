@@ -9,8 +9,10 @@ every load.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
+import math
 import os
 import zlib
 from collections.abc import Sequence
@@ -21,7 +23,7 @@ import numpy as np
 
 from core.contract import DEFAULT_CLASS_NAMES, IMAGE_SHAPE, NUM_CLASSES, PIXEL_SCALE
 from core.errors import DataError, DownloadError
-from toolkit.download import MNIST_FILES, MNIST_MIRRORS, RemoteFile, download_files, sha256_hex
+from toolkit.download import MNIST_FILES, MNIST_MIRRORS, DownloadError, RemoteFile, download_files, gunzip_checked, sha256_hex
 
 DATA_ENV = "CNNKIT_DATA"
 CACHE_ENV = "CNNKIT_CACHE"
@@ -51,6 +53,7 @@ class Dataset:
         sha256: SHA-256 over the four arrays (shape and bytes), whatever the format.
         source: The file or folder the arrays were read from.
         is_mnist: True when the contents are byte-identical to canonical MNIST.
+        notes: What loading had to do that a user should hear of (a corrupt cached file replaced).
     """
 
     x_train: np.ndarray
@@ -61,6 +64,7 @@ class Dataset:
     sha256: str
     source: Path
     is_mnist: bool
+    notes: tuple[str, ...] = ()
 
 
 def load_mnist(
@@ -111,20 +115,54 @@ def load_dataset(
 
     cache = cache_dir or default_cache_dir()
     expected = {remote.name: remote.sha256 for remote in files}
+    removed = _remove_bad_cached_files(cache, files)
+    notes = tuple(f"removed {cache / name} from the cache ({why}); downloaded it again" for name, why in removed)
+    created = not cache.exists()
     try:
         download_files(cache, files=files, mirrors=mirrors)
     except DownloadError as exc:
+        if created and cache.is_dir() and not any(cache.iterdir()):
+            cache.rmdir()  # an offline first run leaves no empty cache folder behind
+        removal = "".join(f" (removed the corrupt {name}: {why})" for name, why in removed)
         raise DataError(
-            f"no dataset given and none in the cache {cache}: {exc}. "
-            f"Offline? Point --data or ${DATA_ENV} at a folder holding the four MNIST IDX files."
+            f"offline? Point --data or ${DATA_ENV} at a folder holding the four MNIST IDX files; "
+            f"none given and the cache {cache} is incomplete{removal}: {exc}"
         ) from None
-    try:
-        return read_dataset(cache, expected_sha256=expected)
-    except DataError:
-        # Never keep a cached file that fails its check: the next run downloads it again.
-        for remote in files:
-            (cache / remote.gz_name).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise DataError(f"cannot use the cache folder {cache} ({exc.strerror or exc}); set ${CACHE_ENV} or pass --data") from None
+    dataset = read_dataset(cache, expected_sha256=expected)
+    return dataclasses.replace(dataset, notes=notes) if notes else dataset
+
+
+def _remove_bad_cached_files(cache: Path, files: Sequence[RemoteFile]) -> list[tuple[str, str]]:
+    """Remove each cached file that is not whole or fails its checksum; keep the good ones.
+
+    Returns:
+        (file name, what was wrong) of every file removed.
+
+    Raises:
+        DataError: A bad file cannot be removed (a read-only cache).
+    """
+    removed = []
+    for remote in files:
+        path = cache / remote.gz_name
+        if not path.is_file():
+            continue
+        try:
+            gunzip_checked(path.read_bytes(), remote.sha256, remote.gz_name)
+        except DownloadError as exc:
+            why = str(exc).removeprefix(f"{remote.gz_name} ")
+            try:
+                path.unlink()
+            except OSError as error:
+                raise DataError(
+                    f"the cached {path} is corrupt ({why}) and cannot be removed ({error.strerror}); "
+                    f"delete it, or set ${CACHE_ENV} to a writable folder"
+                ) from None
+            removed.append((remote.gz_name, why))
+        except OSError as exc:
+            raise DataError(f"cannot read the cached {path} ({exc.strerror or exc})") from None
+    return removed
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
@@ -187,7 +225,15 @@ def read_class_names(path: Path) -> tuple[str, ...]:
     """
     if not path.exists():
         return DEFAULT_CLASS_NAMES
-    names = tuple(line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; it must be a text file of {NUM_CLASSES} class names, one a line")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path} ({exc.strerror or exc})") from None
+    names = tuple(line.strip() for line in text.splitlines() if line.strip())
     if len(names) != NUM_CLASSES:
         raise DataError(f"{path} must hold {NUM_CLASSES} class names, one a line; it holds {len(names)}")
     return names
@@ -216,7 +262,7 @@ def parse_idx(data: bytes, what: str) -> np.ndarray:
     if ndim == 0 or len(data) < header:
         raise DataError(f"{what} has a truncated IDX header")
     dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(dims, dtype=np.int64))
+    expected = math.prod(dims)  # exact: a forged header must not overflow into a "matching" size
     if len(data) - header != expected:
         raise DataError(
             f"{what} is truncated or padded: header says {'×'.join(map(str, dims))} "
@@ -258,8 +304,9 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             if missing:
                 raise DataError(f"{path} lacks the arrays {', '.join(missing)}")
             return {key: np.asarray(npz[key]) for key in _SPLITS}
-    except (OSError, ValueError, zlib.error) as exc:
-        raise DataError(f"{path} is not a readable .npz file ({exc})") from None
+    except (OSError, ValueError, EOFError, zlib.error) as exc:
+        # An empty file raises EOFError, which the CLI framework would take for Ctrl-D ("Aborted.").
+        raise DataError(f"{path} is not a readable .npz file ({exc or type(exc).__name__})") from None
 
 
 def _check_split_shapes(arrays: dict[str, np.ndarray], source: Path) -> None:
