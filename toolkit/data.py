@@ -23,7 +23,7 @@ import numpy as np
 
 from core.contract import DEFAULT_CLASS_NAMES, IMAGE_SHAPE, NUM_CLASSES, PIXEL_SCALE
 from core.errors import DataError, DownloadError
-from toolkit.download import MNIST_FILES, MNIST_MIRRORS, DownloadError, RemoteFile, download_files, gunzip_checked, sha256_hex
+from toolkit.download import MNIST_FILES, MNIST_MIRRORS, RemoteFile, download_files, gunzip_checked, sha256_hex
 
 DATA_ENV = "CNNKIT_DATA"
 CACHE_ENV = "CNNKIT_CACHE"
