@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(summary.describe(), file=sys.stderr)
+    if summary.ended_early:
+        print(f"error: {summary.ended_early}", file=sys.stderr)
+        return 1
     return 0
 
 

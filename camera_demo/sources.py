@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import importlib
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from camera_demo.errors import CameraError
 from runtime import opencv
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+EARLY_END_SHARE = 0.95  # a video that delivers fewer of the frames its header counts ended early
 
 
 class FrameSource(Protocol):
@@ -27,6 +29,8 @@ class FrameSource(Protocol):
 
     #: True for cameras: frames arrive in real time and stale ones may be dropped.
     live: bool
+    #: What went wrong without stopping the run (a skipped image, a video that ended early).
+    problems: list[str]
 
     def __iter__(self) -> Iterator[np.ndarray]: ...
 
@@ -40,18 +44,25 @@ class VideoFileSource:
 
     def __init__(self, path: Path) -> None:
         cv2 = opencv.cv2()
+        self.problems: list[str] = []
+        self._path = path
         self._capture = cv2.VideoCapture(str(path))
         ok, self._first = self._capture.read() if self._capture.isOpened() else (False, None)
         if not ok:
             self._capture.release()
             raise CameraError(f"{path} is not a video OpenCV can read")
+        self._expected = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        frame = self._first
+        frame, delivered = self._first, 0
         while frame is not None:
             yield frame
+            delivered += 1
             ok, frame = self._capture.read()
             frame = frame if ok else None
+        # The container's frame count is an estimate for some codecs: only a clear shortfall counts.
+        if self._expected and delivered < EARLY_END_SHARE * self._expected:
+            self.problems.append(f"{self._path} ended after {delivered} of its {self._expected} frames (truncated or damaged)")
 
     def close(self) -> None:
         self._capture.release()
@@ -68,13 +79,17 @@ class ImageFolderSource:
         self._paths = [Path(name) for name in names if Path(name).suffix.lower() in IMAGE_SUFFIXES]
         if not self._paths:
             raise CameraError(f"no images ({', '.join(IMAGE_SUFFIXES)}) match {pattern}")
+        self.problems: list[str] = []
 
     def __iter__(self) -> Iterator[np.ndarray]:
         cv2 = opencv.cv2()
         for path in self._paths:
-            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            frame = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
             if frame is None:
-                raise CameraError(f"{path} is not an image OpenCV can read")
+                # One unreadable file does not end the run; it is said, and the rest are read.
+                self.problems.append(f"skipped {path}: not an image OpenCV can read")
+                print(f"warning: {self.problems[-1]}", file=sys.stderr, flush=True)
+                continue
             yield frame
 
     def close(self) -> None:
@@ -92,6 +107,7 @@ class WebcamSource:
     RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
     def __init__(self, index: int, width: int | None = None, height: int | None = None) -> None:
+        self.problems: list[str] = []
         self._index, self._size = index, (width, height)
         self._capture = self._open()
         if self._capture is None:
@@ -140,6 +156,7 @@ class Picamera2Source:
     live = True
 
     def __init__(self, width: int = 640, height: int = 480) -> None:
+        self.problems: list[str] = []
         try:
             picamera2 = importlib.import_module("picamera2")
         except ImportError:

@@ -20,6 +20,10 @@ def cv2() -> ModuleType:
     # OpenCV reads its pixel limit when it first decodes; set before the import so a header
     # that claims billions of pixels is refused instead of allocated.
     os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
+    # OpenCV's own "[ WARN:0@…]" lines would come before cnnkit's one-line message; set
+    # OPENCV_LOG_LEVEL (e.g. to INFO) to see them.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "FATAL")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own decoder complaints (AV_LOG_QUIET)
     try:
         return importlib.import_module("cv2")
     except ImportError as exc:

@@ -337,3 +337,46 @@ def test_malformed_data_files_are_one_line(tmp_path):
     (folder / SPLIT_FILES["y_test"]).write_bytes(forged)
     result = runner.invoke(app, ["train", "--data", str(folder), "--out", str(tmp_path / "r4")])
     assert result.exit_code == 1 and "is truncated or padded: header says 4294967295×4294967295×4294967295" in _last_line(result)
+
+
+# Camera sources: a damaged video says it ended early; an unreadable image is skipped and said.
+
+
+def test_a_truncated_video_says_it_ended_early_and_exits_1(small_run, tmp_path):
+    import cv2
+    import numpy as np
+
+    _, folder = small_run
+    writer = cv2.VideoWriter(str(tmp_path / "full.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
+    for value in range(60):
+        writer.write(np.full((48, 64, 3), value * 4, np.uint8))
+    writer.release()
+    data = (tmp_path / "full.avi").read_bytes()
+    (tmp_path / "cut.avi").write_bytes(data[: len(data) // 2])
+    completed = subprocess.run(
+        [str(CNNKIT), "camera", "--model", str(folder / "model_int8.tflite"), "--source", str(tmp_path / "cut.avi"), "--headless"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 1
+    lines = [line for line in completed.stderr.strip().splitlines() if not line.startswith("INFO:")]
+    assert lines[-1].startswith(f"error: {tmp_path / 'cut.avi'} ended after ") and "of its 60 frames" in lines[-1]
+    assert not any(line.startswith("[") for line in lines), lines  # no OpenCV or FFmpeg log lines
+
+
+def test_an_unreadable_image_in_a_folder_is_skipped_with_a_warning(small_run, tmp_path):
+    import cv2
+    import numpy as np
+
+    _, folder = small_run
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("a.png", "c.png"):
+        cv2.imwrite(str(images / name), np.full((48, 64), 255, np.uint8))
+    (images / "b.png").write_text("not an image")
+    completed = subprocess.run(
+        [str(CNNKIT), "camera", "--model", str(folder / "model_int8.tflite"), "--source", str(images), "--headless", "--jsonl", "-"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert len(completed.stdout.strip().splitlines()) == 2
+    assert f"warning: skipped {images / 'b.png'}: not an image OpenCV can read" in completed.stderr

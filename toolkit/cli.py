@@ -371,6 +371,7 @@ def predict(
 def camera(ctx: typer.Context) -> None:
     """Read digits live from a camera, the Pi camera, a video or images; q, Esc or Ctrl-C quits (--help for options)."""
     from camera_demo.config import parse_camera_args
+    from camera_demo.errors import CameraError
     from camera_demo.loop import run
     from toolkit.runs import latest_exported
 
@@ -378,6 +379,8 @@ def camera(ctx: typer.Context) -> None:
     summary = run(config)
     # The summary goes to stderr so that `--jsonl -` keeps standard output pure JSON lines.
     err_console.print(summary.describe(), highlight=False)
+    if summary.ended_early:
+        raise CameraError(summary.ended_early)
 
 
 @app.command()
