@@ -3,6 +3,8 @@
 import json
 import re
 import shutil
+import socket
+import struct
 import subprocess
 import threading
 import time
@@ -15,7 +17,7 @@ import pytest
 
 from camera_demo.errors import CameraError
 from camera_demo.overlay import FrameResult
-from camera_demo.server import LiveView, parse_address
+from camera_demo.server import REQUEST_TIMEOUT_S, LiveView, parse_address
 from runtime.reader import Digit, Reading
 
 
@@ -121,3 +123,88 @@ def test_page_in_headless_chromium_shows_the_number_and_a_moving_picture(live_vi
     assert 'data-image-width="640"' in dom, "the picture loaded"
     frames = int(re.search(r'data-stream-frames="(\d+)"', dom).group(1))
     assert frames >= 2, "the picture updated"
+
+
+# A server on a device: quiet on disconnects, bounded, and no easier to misuse than it must be.
+
+
+def _raw_request(url: str, request: bytes, timeout: float = 5.0) -> bytes:
+    host, port = url.split("//")[1].rstrip("/").rsplit(":", 1)
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as connection:
+        connection.sendall(request)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+            if b"\r\n\r\n" in b"".join(chunks) and not request.startswith(b"GET /stream"):
+                break
+        return b"".join(chunks)
+
+
+def test_clients_that_leave_early_leave_no_trace_in_the_log(live_view, capfd):
+    for _ in range(30):
+        with socket.create_connection(("127.0.0.1", live_view.url.rsplit(":", 1)[1].strip("/")), timeout=5) as connection:
+            connection.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            connection.recv(100)
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset, not a goodbye
+        with socket.create_connection(("127.0.0.1", live_view.url.rsplit(":", 1)[1].strip("/")), timeout=5) as connection:
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # ask, then hang up hard without reading
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    time.sleep(1.0)
+    assert json.loads(urllib.request.urlopen(live_view.url + "state.json", timeout=5).read())["frame"] >= 0
+    _, err = capfd.readouterr()
+    assert err == "", err[:2000]
+
+
+def test_half_open_connections_do_not_stop_the_page(live_view):
+    port = int(live_view.url.rsplit(":", 1)[1].strip("/"))
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(200)]
+    try:
+        started = time.perf_counter()
+        page = urllib.request.urlopen(live_view.url, timeout=10)
+        assert page.status == 200 and b"cnnkit camera" in page.read()
+        assert time.perf_counter() - started < 5.0, "the page waited behind the idle connections"
+        # ... and an idle connection does not hold its thread forever: the server lets it go.
+        idle[0].settimeout(REQUEST_TIMEOUT_S + 5)
+        assert idle[0].recv(1) == b""
+    finally:
+        for connection in idle:
+            connection.close()
+
+
+def test_loopback_view_answers_only_to_loopback_host_names(live_view):
+    rebound = _raw_request(live_view.url, b"GET /state.json HTTP/1.1\r\nHost: attacker.example:8080\r\n\r\n")
+    assert rebound.startswith(b"HTTP/1.0 403")
+    local = _raw_request(live_view.url, b"GET /state.json HTTP/1.1\r\nHost: localhost:8080\r\n\r\n")
+    assert local.startswith(b"HTTP/1.0 200")
+
+
+def test_headers_say_little_and_protect_the_page(live_view):
+    page = urllib.request.urlopen(live_view.url, timeout=5)
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'sha256-" in policy and "unsafe-inline" not in policy
+    assert page.headers["Server"].startswith("cnnkit") and "Python" not in page.headers["Server"]
+    state = urllib.request.urlopen(live_view.url + "state.json", timeout=5)
+    assert state.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("method", [b"POST", b"PUT", b"DELETE", b"OPTIONS", b"BREW"])
+def test_other_methods_get_a_short_plain_answer(live_view, method):
+    answer = _raw_request(live_view.url, method + b" / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+    status = answer.split(b"\r\n", 1)[0]
+    assert status.split()[1] in (b"405", b"501"), status
+    assert b"text/plain" in answer and b"<html" not in answer.lower()
+
+
+def test_ipv6_loopback_works_or_is_refused_in_one_line():
+    assert parse_address("[::1]:8080") == ("::1", 8080)
+    try:
+        view = LiveView("::1", 0).start()
+    except CameraError as exc:
+        assert "\n" not in str(exc) and "cannot serve on [::1]:0" in str(exc)
+        return
+    try:
+        assert view.url.startswith("http://[::1]:")
+        assert urllib.request.urlopen(view.url, timeout=5).status == 200
+    finally:
+        view.close()
