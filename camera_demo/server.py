@@ -109,6 +109,7 @@ class _BoundedServer(ThreadingHTTPServer):
     """A threading HTTP server that caps its connections and keeps disconnects quiet."""
 
     daemon_threads = True
+    request_queue_size = 128  # the listen backlog: a burst of connections waits instead of being refused
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         if ":" in address[0]:
@@ -147,7 +148,7 @@ class LiveView:
         max_stream_fps: The stream never sends faster than this.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8080, *, max_stream_fps: float = 30.0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 8080, *, max_stream_fps: float = 15.0) -> None:
         self._condition = threading.Condition()
         self._jpeg: bytes | None = None
         self._sequence = 0

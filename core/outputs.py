@@ -43,6 +43,11 @@ def check_output(
         ConfigError: The path is an input, the wrong kind of thing (a folder for a file or
             the other way round), somebody else's file, or cannot be written.
     """
+    if path.exists() and not (path.is_file() or path.is_dir()):
+        # A device or a pipe (/dev/null, a FIFO a reader waits on): written to, never replaced.
+        if not os.access(path, os.W_OK):
+            raise ConfigError(f"{option} {path} cannot be written")
+        return
     resolved = path.resolve()
     for source in inputs:
         if source.exists() and (resolved == source.resolve() or _same_file(path, source)):
