@@ -139,7 +139,7 @@ def test_keras_model_of_another_shape_is_refused(tmp_path, data_dir):
     assert "cnnkit's network reads (N, 28, 28, 1)" in result.output
     (tmp_path / "junk.keras").write_text("not a zip")
     result = runner.invoke(app, ["export", "--model", str(tmp_path / "junk.keras"), "--data", str(data_dir)])
-    assert result.exit_code == 1 and "not a readable Keras model" in result.output
+    assert result.exit_code == 1 and "is not a complete .keras file" in result.output
     assert list(tmp_path.glob("*.tflite")) == []
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import ConfigError
+
 _SIZE = 28
 _CENTRE = (_SIZE - 1) / 2
 _ELASTIC_GRID = 4
@@ -44,6 +46,16 @@ class Augmentation:
     thicken: float = 0.15
     thin: float = 0.15
     blur: float = 0.15
+
+    def __post_init__(self) -> None:
+        for name in ("elastic", "thicken", "thin", "blur"):
+            if not 0.0 <= getattr(self, name) <= 1.0:  # also false for NaN
+                raise ConfigError(f"augmentation {name} is a probability in [0, 1], got {getattr(self, name)}")
+        low, high = self.scale
+        if not (0.0 < low <= high and self.aspect >= 1.0):
+            raise ConfigError(f"augmentation scale must be 0 < low <= high and aspect >= 1, got {self.scale}, {self.aspect}")
+        if not all(value >= 0.0 for value in (self.rotation, self.shear, self.shift, self.elastic_alpha)):
+            raise ConfigError("augmentation rotation, shear, shift and elastic_alpha must be non-negative numbers")
 
 
 def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = Augmentation()) -> np.ndarray:

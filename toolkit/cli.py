@@ -83,6 +83,11 @@ def main(
     """
 
 
+JsonReportOption = Annotated[
+    Path | None, typer.Option("--json", help="Also write the report here, as JSON.", show_default=False)
+]
+InterpreterThreadsOption = Annotated[int | None, typer.Option("--threads", help="Interpreter threads.", show_default=False)]
+
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace an output file that is not cnnkit's own output of that kind.")
 ]
@@ -239,9 +244,9 @@ def verify(
     model: ModelOption = None,
     max_drop: Annotated[float, typer.Option(help="Largest accepted accuracy drop against Keras, in percentage points.")] = 0.1,
     min_accuracy: Annotated[float, typer.Option(help="Smallest accepted Keras test accuracy, 0-1.")] = 0.99,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the report here.", show_default=False)] = None,
+    json_path: JsonReportOption = None,
     force: ForceOption = False,
-    threads: Annotated[int | None, typer.Option(help="Interpreter threads.", show_default=False)] = None,
+    threads: InterpreterThreadsOption = None,
     backend: Annotated[
         str | None,
         typer.Option(
@@ -292,14 +297,14 @@ def verify(
 def bench(
     exported: ExportedArgument = None,
     model: ModelOption = None,
+    json_path: JsonReportOption = None,
+    force: ForceOption = False,
     threads: Annotated[int, typer.Option(help="Threads for every interpreter and TensorFlow.")] = 1,
     calls: Annotated[int, typer.Option(help="Timed batch-1 calls per model (after a warm-up).")] = 1000,
     large_batch: Annotated[int, typer.Option(help="Batch size of the throughput measurement.")] = 256,
     tflm: Annotated[
         bool, typer.Option("--tflm", help="Also time each *_int8.tflite under TFLite Micro's reference kernels (slow on a PC).")
     ] = False,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results here.", show_default=False)] = None,
-    force: ForceOption = False,
     data: DataOption = None,
 ) -> None:
     """Time Keras and every exported model side by side: latency, throughput, speed-up, size."""
@@ -334,7 +339,7 @@ def predict(
     model: ExportedModelOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on standard output.")] = False,
     min_confidence: Annotated[float, typer.Option(help="Below this probability a region is not a digit.")] = 0.5,
-    threads: Annotated[int | None, typer.Option(help="Interpreter threads.", show_default=False)] = None,
+    threads: InterpreterThreadsOption = None,
 ) -> None:
     """Read the digits in image files; unreadable files are reported and the rest still read."""
     from runtime import load_model
