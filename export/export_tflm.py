@@ -19,7 +19,7 @@ from export.artifact import Artifact, TrainingDigits
 from export.config import ExportConfig, Variant
 from export.source import SourceModel
 from runtime.tflite_flatbuffer import read_tflite_ops
-from runtime.tflm_backend import ARENA_ALIGNMENT, measure_arena, tflm_runtime
+from runtime.tflm_backend import ARENA_ALIGNMENT, measure_arena
 
 # Builtin op → the MicroMutableOpResolver method that registers it.
 RESOLVER_METHODS = {
@@ -82,7 +82,6 @@ def model_ops(content: bytes) -> tuple[str, ...]:
 
 def export(source: SourceModel, variant: Variant, digits: TrainingDigits, config: ExportConfig, model_file: str) -> Artifact:
     """The full-integer ``.tflite`` and its TFLM project files, with the arena measured."""
-    tflm_runtime()  # refuse before converting when tflite-micro is missing
     model = export_tflite.export(source, variant, digits, config, model_file)
     project = tflm_project(
         model.files[model_file],
