@@ -62,6 +62,8 @@ def load_model(path: str | Path, *, backend: str | None = None, num_threads: int
             model whose preprocessing contract this runtime does not know.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder, not a model file")
     if not path.is_file():
         raise ModelError(f"model file {path} does not exist")
     if num_threads is not None and num_threads < 1:

@@ -380,3 +380,17 @@ def test_an_unreadable_image_in_a_folder_is_skipped_with_a_warning(small_run, tm
     assert completed.returncode == 0, completed.stderr
     assert len(completed.stdout.strip().splitlines()) == 2
     assert f"warning: skipped {images / 'b.png'}: not an image OpenCV can read" in completed.stderr
+
+
+def test_a_folder_given_as_a_model_is_called_a_folder(tmp_path):
+    (tmp_path / "model.tflite").mkdir()
+    (tmp_path / "photo.png").write_bytes(b"")
+    result = runner.invoke(app, ["predict", str(tmp_path / "photo.png"), "--model", str(tmp_path / "model.tflite")])
+    assert result.exit_code == 1 and _last_line(result) == f"error: {tmp_path / 'model.tflite'} is a folder, not a model file"
+
+
+def test_a_larger_batch_than_the_test_split_is_said_not_capped(small_run, small_data):
+    _, folder = small_run
+    result = runner.invoke(app, ["bench", "--model", str(folder / "model.keras"), "--data", str(small_data), "--large-batch", "5000",
+                                 str(folder / "model_int8.tflite")])
+    assert result.exit_code == 1 and "--large-batch 5,000 is more than the 200 test digits" in _last_line(result)

@@ -323,7 +323,10 @@ def bench(
     if json_path:
         check_output(json_path, option="--json", inputs=[model_path, *config.exported], is_ours=json_with_keys("rows", "cpu"),
                      kind="bench report", force=force)
-    digits = _dataset(data).x_test[: config.large_batch]
+    test_digits = _dataset(data).x_test
+    if config.large_batch > len(test_digits):
+        raise ConfigError(f"--large-batch {config.large_batch:,} is more than the {len(test_digits):,} test digits")
+    digits = test_digits[: config.large_batch]
     from toolkit.bench import bench_models
 
     with console.status(f"timing {len(config.exported) + 2} models"):
