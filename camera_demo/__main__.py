@@ -6,7 +6,7 @@ import sys
 
 from camera_demo.config import parse_camera_args
 from camera_demo.loop import run
-from core.errors import CnnkitError
+from core.errors import CnnkitError, ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = run(parse_camera_args(sys.argv[1:] if argv is None else argv, "python -m camera_demo"))
     except CnnkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, ConfigError) else 1
     print(summary.describe(), file=sys.stderr)
     if summary.ended_early:
         print(f"error: {summary.ended_early}", file=sys.stderr)

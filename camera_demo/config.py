@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
-from camera_demo.errors import CameraError
 from camera_demo.server import parse_address
+from core.errors import ConfigError
 from core.outputs import check_output, json_lines_with_key
 
 
@@ -49,13 +49,13 @@ class CameraConfig:
 
     def __post_init__(self) -> None:
         if self.max_frames is not None and self.max_frames < 1:
-            raise CameraError(f"--max-frames must be at least 1, got {self.max_frames}")
+            raise ConfigError(f"--max-frames must be at least 1, got {self.max_frames}")
         if self.threads < 1:
-            raise CameraError(f"--threads must be at least 1, got {self.threads}")
+            raise ConfigError(f"--threads must be at least 1, got {self.threads}")
         if (self.width is None) != (self.height is None):
-            raise CameraError("give --width and --height together")
+            raise ConfigError("give --width and --height together")
         if self.width is not None and self.height is not None and (self.width < 1 or self.height < 1):
-            raise CameraError(f"--width and --height must be positive, got {self.width}×{self.height}")
+            raise ConfigError(f"--width and --height must be positive, got {self.width}×{self.height}")
         if self.serve is not None:
             parse_address(self.serve)
         if self.jsonl not in (None, "-"):

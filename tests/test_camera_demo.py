@@ -13,6 +13,7 @@ import pytest
 from camera_demo.capture import LatestFrame
 from camera_demo.config import CameraConfig
 from camera_demo.errors import CameraError
+from core.errors import ConfigError
 from camera_demo.loop import FrameResult, frame_record
 from camera_demo.overlay import draw_overlay
 from camera_demo.smoothing import ReadingSmoother
@@ -149,7 +150,7 @@ def test_bad_sources_are_one_clear_line(tmp_path):
         open_source("97")
     with pytest.raises(CameraError, match="no images"):
         open_source(str(tmp_path / "*.png"))
-    with pytest.raises(CameraError, match="together"):
+    with pytest.raises(ConfigError, match="together"):
         CameraConfig(model=tmp_path / "m.tflite", source="0", width=640)
 
 
@@ -267,7 +268,7 @@ def test_both_command_lines_parse_the_same_options_into_the_same_config(tmp_path
     assert config == CameraConfig(model=model, source="clip.avi", headless=True, max_frames=5, width=640, height=480)
     assert parse_camera_args(argv[2:], "cnnkit camera", default_model=lambda: model) == config
     assert parse_camera_args(["--model", str(model)], "x").threads == 1
-    with pytest.raises(CameraError, match="--threads must be at least 1"):
+    with pytest.raises(ConfigError, match="--threads must be at least 1"):
         parse_camera_args(["--model", str(model), "--threads", "0"], "x")
     with pytest.raises(SystemExit) as refused:
         parse_camera_args(["--model", str(model), "--bogus"], "x")

@@ -34,7 +34,7 @@ def test_project_error_is_one_red_line_and_exit_1(tmp_path):
 
 def test_bad_option_value_is_one_line_too(tmp_path):
     result = runner.invoke(app, ["train", "--data", str(tmp_path), "--validation-split", "1.5"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a refused option value
     assert "validation split must be in [0, 1)" in result.output
 
 

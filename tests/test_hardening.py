@@ -1,4 +1,8 @@
-"""Clumsy and hostile use: one clear line and the right exit code, and the user's files untouched."""
+"""Clumsy and hostile use: one clear line and the right exit code, and the user's files untouched.
+
+Exit codes: 2 for a refused option value (out of range, an output path that may not be
+written), 1 for any other problem cnnkit can name (a bad file, data, model or source).
+"""
 
 import hashlib
 import json
@@ -48,7 +52,7 @@ def test_verify_json_never_overwrites_an_input(small_run, small_data, tmp_path, 
     (run / "link-to-model.json").symlink_to(run / "model.keras")
     before = _digest(run)
     result = runner.invoke(app, ["verify", "--model", str(run / "model.keras"), "--data", str(small_data), "--json", str(run / target)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert _last_line(result) == f"error: --json {run / target} is also an input of this command; it would be overwritten: choose another path"
     assert _digest(run) == before
 
@@ -59,7 +63,7 @@ def test_camera_jsonl_never_truncates_the_model_it_runs(small_run, tmp_path):
     model.write_bytes((folder / "model_int8.tflite").read_bytes())
     before = model.read_bytes()
     result = runner.invoke(app, ["camera", "--model", str(model), "--jsonl", str(model), "--source", str(tmp_path), "--headless"])
-    assert result.exit_code == 1 and "--jsonl" in _last_line(result) and "also an input" in _last_line(result)
+    assert result.exit_code == 2 and "--jsonl" in _last_line(result) and "also an input" in _last_line(result)
     assert model.read_bytes() == before
 
 
@@ -70,7 +74,7 @@ def test_a_strangers_file_is_replaced_only_with_force(small_run, small_data, tmp
     command = ["verify", "--model", str(folder / "model.keras"), "--data", str(small_data), str(folder / "model_fp32.tflite"),
                "--min-accuracy", "0", "--json", str(notes)]
     refused = runner.invoke(app, command)
-    assert refused.exit_code == 1 and "exists and is not a cnnkit verify report" in _last_line(refused)
+    assert refused.exit_code == 2 and "exists and is not a cnnkit verify report" in _last_line(refused)
     assert notes.read_text() == "my notes\n"
     replaced = runner.invoke(app, [*command, "--force"])
     assert replaced.exit_code == 0, replaced.output
@@ -96,7 +100,7 @@ def test_bad_output_locations_are_refused_before_any_work(small_run, small_data,
     (tmp_path / "file.txt").write_text("x")
     filled = [part.format(file=tmp_path / "file.txt", model=folder / "model.keras", folder=tmp_path) for part in command]
     result = runner.invoke(app, [*filled, "--data", str(small_data)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert message in _last_line(result) and "epoch" not in result.output
 
 
@@ -162,25 +166,25 @@ def test_ctrl_c_during_training_says_so_and_leaves_no_run(mnist_dir, tmp_path):
         ["camera", "--threads", "0"],
     ],
 )
-def test_out_of_range_numbers_are_one_line_and_exit_1(small_run, command):
+def test_out_of_range_numbers_are_one_line_and_exit_2(small_run, command):
     _, folder = small_run
     model = folder / ("model_int8.tflite" if command[0] in {"predict", "camera"} else "model.keras")
     result = runner.invoke(app, command if command[0] == "train" else [*command, "--model", str(model)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     line = _last_line(result)
     assert line.startswith("error: ") and "must be" in line, line
 
 
 def test_a_validation_split_that_leaves_too_few_images_is_refused(small_data, tmp_path):
     result = runner.invoke(app, ["train", "--data", str(small_data), "--out", str(tmp_path / "run"), "--validation-split", "0.999"])
-    assert result.exit_code == 1 and "leaves 2 to fit and 998 to validate" in _last_line(result)
+    assert result.exit_code == 2 and "leaves 2 to fit and 998 to validate" in _last_line(result)
 
 
 def test_more_calibration_images_than_training_images_is_said(small_run, small_data, tmp_path):
     _, folder = small_run
     result = runner.invoke(app, ["export", "--model", str(folder / "model.keras"), "--data", str(small_data),
                                  "--out", str(tmp_path), "--calibration-samples", "5000"])
-    assert result.exit_code == 1 and "--calibration-samples 5,000 is more than the 1,000 training images" in _last_line(result)
+    assert result.exit_code == 2 and "--calibration-samples 5,000 is more than the 1,000 training images" in _last_line(result)
 
 
 @pytest.mark.parametrize("value", ["0", "", "false"])
@@ -393,4 +397,4 @@ def test_a_larger_batch_than_the_test_split_is_said_not_capped(small_run, small_
     _, folder = small_run
     result = runner.invoke(app, ["bench", "--model", str(folder / "model.keras"), "--data", str(small_data), "--large-batch", "5000",
                                  str(folder / "model_int8.tflite")])
-    assert result.exit_code == 1 and "--large-batch 5,000 is more than the 200 test digits" in _last_line(result)
+    assert result.exit_code == 2 and "--large-batch 5,000 is more than the 200 test digits" in _last_line(result)

@@ -102,7 +102,7 @@ def test_verify_fails_when_keras_itself_is_below_the_floor(small_run, tmp_path):
 def test_verify_refuses_out_of_range_gates_before_any_work(small_run, data_dir, option, value):
     _, folder = small_run
     result = runner.invoke(app, ["verify", "--model", str(folder / "model.keras"), "--data", str(data_dir), option, value])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1].startswith(f"error: {option} must be")
 
 

@@ -39,7 +39,7 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 
 class _ReportingGroup(TyperGroup):
-    """The one place where the project's errors become a red line and exit code 1."""
+    """The one place where the project's errors become a red line and an exit code (2 for a refused option, else 1)."""
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
@@ -48,7 +48,8 @@ class _ReportingGroup(TyperGroup):
             if _debug():
                 raise
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-            raise typer.Exit(1) from None
+            # A refused option value exits 2, as the option parser's own refusals do; any other problem, 1.
+            raise typer.Exit(2 if isinstance(exc, ConfigError) else 1) from None
 
 
 def _debug() -> bool:
@@ -351,6 +352,8 @@ def predict(
 
     if not 0.0 <= min_confidence <= 1.0:  # also false for NaN
         raise ConfigError(f"--min-confidence must be a probability in [0, 1], got {min_confidence}")
+    if threads is not None and threads < 1:
+        raise ConfigError(f"--threads must be at least 1, got {threads}")
     from toolkit.runs import latest_exported
 
     loaded = load_model(model or latest_exported(), num_threads=threads)
