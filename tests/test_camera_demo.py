@@ -13,11 +13,11 @@ import pytest
 from camera_demo.capture import LatestFrame
 from camera_demo.config import CameraConfig
 from camera_demo.errors import CameraError
-from core.errors import ConfigError
 from camera_demo.loop import FrameResult, frame_record
 from camera_demo.overlay import draw_overlay
 from camera_demo.smoothing import ReadingSmoother
 from camera_demo.sources import ImageFolderSource, VideoFileSource, open_source
+from core.errors import ConfigError
 from runtime.reader import Digit, Reading
 
 

@@ -73,3 +73,12 @@ def test_error_text_with_brackets_is_printed_as_is(tmp_path):
     folder = tmp_path / "data[v2]"
     result = runner.invoke(app, ["train", "--data", str(folder)])
     assert result.exit_code == 1 and "data[v2] does not exist" in result.output
+
+
+def test_confidence_never_rounds_up_to_a_certainty():
+    from toolkit.tables import confidence_text
+
+    assert confidence_text(0.99609375) == "99.6%"  # the int8 model's ceiling, 255/256
+    assert confidence_text(0.9999) == "99.9%"
+    assert confidence_text(1.0) == "100.0%"
+    assert confidence_text(0.5) == "50.0%"

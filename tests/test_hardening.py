@@ -398,3 +398,12 @@ def test_a_larger_batch_than_the_test_split_is_said_not_capped(small_run, small_
     result = runner.invoke(app, ["bench", "--model", str(folder / "model.keras"), "--data", str(small_data), "--large-batch", "5000",
                                  str(folder / "model_int8.tflite")])
     assert result.exit_code == 2 and "--large-batch 5,000 is more than the 200 test digits" in _last_line(result)
+
+
+def test_a_broken_model_in_verify_is_named_once(small_run, small_data, tmp_path):
+    _, folder = small_run
+    junk = tmp_path / "junk_int8.tflite"
+    junk.write_bytes(b"not a flatbuffer")
+    result = runner.invoke(app, ["verify", "--model", str(folder / "model.keras"), "--data", str(small_data), str(junk)])
+    assert result.exit_code == 1
+    assert _last_line(result).count("junk_int8.tflite") == 1, _last_line(result)

@@ -369,7 +369,7 @@ def predict(
     if as_json:
         console.print_json(json.dumps(results))
     else:
-        console.print(tables.predict_table(results))
+        console.print(tables.predict_table(results, loaded.path))
     if failures:
         raise InputError(f"{len(failures)} of {len(images)} files could not be read: {'; '.join(failures)}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,13 +94,20 @@ def _delegation_caption(report: BenchReport) -> str:
     return escape(legend + "".join(line + ". " for line in lines)) + ("\n" if legend else "")
 
 
-def predict_table(results: Sequence[dict]) -> Table:
-    table = Table(Column("file", no_wrap=True), "number", "digits (confidence)", box=box.SIMPLE_HEAD)
+def confidence_text(confidence: float) -> str:
+    """A probability as a percentage that never rounds up to a certainty it is not (0.9961 → 99.6%)."""
+    return f"{math.floor(confidence * 1000) / 10:.1f}%"
+
+
+def predict_table(results: Sequence[dict], model_path: Path) -> Table:
+    table = Table(
+        Column("file", no_wrap=True), "number", "digits (confidence)", title=f"Read with {model_path}", box=box.SIMPLE_HEAD
+    )
     for result in results:
         if "error" in result:
             table.add_row(escape(result["file"]), "[red]-[/]", f"[red]{escape(result['error'])}[/]")
         else:
-            found = ", ".join(f"{d['name']} ({d['confidence']:.0%})" for d in result["digits"]) or "no digit"
+            found = ", ".join(f"{d['name']} ({confidence_text(d['confidence'])})" for d in result["digits"]) or "no digit"
             table.add_row(escape(result["file"]), result["number"] or "-", escape(found))
     return table
 

@@ -66,7 +66,11 @@ class VerifyReport:
         problems = []
         if not self.baseline_passed:
             problems.append(f"Keras model accuracy {self.baseline_accuracy:.2%} < {self.min_accuracy:.2%}")
-        problems += [f"{Path(model.path).name}: {model.problem}" for model in self.models if not model.passed]
+        for model in self.models:
+            if not model.passed:
+                name = Path(model.path).name
+                # A loading error already names the file; say it once.
+                problems.append(model.problem if name in (model.problem or "") else f"{name}: {model.problem}")
         return problems
 
     def to_json(self) -> dict[str, Any]:
