@@ -35,12 +35,7 @@ class RunSummary:
     seconds: float
     dropped: int
     interrupted: bool
-    problems: tuple[str, ...] = ()  # what the source could not deliver (skipped images, an early end)
-
-    @property
-    def ended_early(self) -> str | None:
-        """The source's complaint that it ended before its end (a truncated video), else None."""
-        return next((problem for problem in self.problems if "ended after" in problem), None)
+    ended_early: str | None = None  # how far a file source got when it ended before its end
 
     @property
     def fps(self) -> float:
@@ -126,7 +121,7 @@ def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None
         except KeyboardInterrupt:
             interrupted = True
         dropped = getattr(frames, "dropped", 0)
-        return RunSummary(index, time.perf_counter() - started, dropped, interrupted, tuple(source.problems))
+        return RunSummary(index, time.perf_counter() - started, dropped, interrupted, source.ended_early)
 
 
 def _open_sink(target: str | None, cleanup: ExitStack) -> IO[str] | None:

@@ -29,8 +29,8 @@ class FrameSource(Protocol):
 
     #: True for cameras: frames arrive in real time and stale ones may be dropped.
     live: bool
-    #: What went wrong without stopping the run (a skipped image, a video that ended early).
-    problems: list[str]
+    #: Set when a file source ended before its end (a truncated video), saying how far it got.
+    ended_early: str | None
 
     def __iter__(self) -> Iterator[np.ndarray]: ...
 
@@ -44,7 +44,7 @@ class VideoFileSource:
 
     def __init__(self, path: Path) -> None:
         cv2 = opencv.cv2()
-        self.problems: list[str] = []
+        self.ended_early: str | None = None
         self._path = path
         self._capture = cv2.VideoCapture(str(path))
         ok, self._first = self._capture.read() if self._capture.isOpened() else (False, None)
@@ -62,7 +62,7 @@ class VideoFileSource:
             frame = frame if ok else None
         # The container's frame count is an estimate for some codecs: only a clear shortfall counts.
         if self._expected and delivered < EARLY_END_SHARE * self._expected:
-            self.problems.append(f"{self._path} ended after {delivered} of its {self._expected} frames (truncated or damaged)")
+            self.ended_early = f"{self._path} ended after {delivered} of its {self._expected} frames (truncated or damaged)"
 
     def close(self) -> None:
         self._capture.release()
@@ -72,6 +72,7 @@ class ImageFolderSource:
     """Image files of a folder or glob, in name order; each is one frame."""
 
     live = False
+    ended_early = None
 
     def __init__(self, pattern: str) -> None:
         path = Path(pattern)
@@ -79,7 +80,6 @@ class ImageFolderSource:
         self._paths = [Path(name) for name in names if Path(name).suffix.lower() in IMAGE_SUFFIXES]
         if not self._paths:
             raise CameraError(f"no images ({', '.join(IMAGE_SUFFIXES)}) match {pattern}")
-        self.problems: list[str] = []
 
     def __iter__(self) -> Iterator[np.ndarray]:
         cv2 = opencv.cv2()
@@ -87,8 +87,7 @@ class ImageFolderSource:
             frame = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
             if frame is None:
                 # One unreadable file does not end the run; it is said, and the rest are read.
-                self.problems.append(f"skipped {path}: not an image OpenCV can read")
-                print(f"warning: {self.problems[-1]}", file=sys.stderr, flush=True)
+                print(f"warning: skipped {path}: not an image OpenCV can read", file=sys.stderr, flush=True)
                 continue
             yield frame
 
@@ -104,10 +103,10 @@ class WebcamSource:
     """
 
     live = True
+    ended_early = None
     RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
     def __init__(self, index: int, width: int | None = None, height: int | None = None) -> None:
-        self.problems: list[str] = []
         self._index, self._size = index, (width, height)
         self._capture = self._open()
         if self._capture is None:
@@ -154,9 +153,9 @@ class Picamera2Source:
     """
 
     live = True
+    ended_early = None
 
     def __init__(self, width: int = 640, height: int = 480) -> None:
-        self.problems: list[str] = []
         try:
             picamera2 = importlib.import_module("picamera2")
         except ImportError:

@@ -10,6 +10,14 @@ from runtime.errors import InputError
 
 MAX_IMAGE_PIXELS = 100_000_000  # 100 megapixels: any phone photo; at most 300 MB decoded
 
+# Set once, before cv2 is first imported (cv2() is called on every frame). OpenCV reads its pixel
+# limit when it first decodes, so a header that claims billions of pixels is refused instead of
+# allocated. OpenCV's own "[ WARN:0@…]" lines and FFmpeg's decoder complaints would come before
+# cnnkit's one-line message; set OPENCV_LOG_LEVEL (e.g. to INFO) to see them.
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
+os.environ.setdefault("OPENCV_LOG_LEVEL", "FATAL")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+
 
 def cv2() -> ModuleType:
     """Return the ``cv2`` module.
@@ -17,13 +25,6 @@ def cv2() -> ModuleType:
     Raises:
         InputError: OpenCV is not installed; the message names the extra that installs it.
     """
-    # OpenCV reads its pixel limit when it first decodes; set before the import so a header
-    # that claims billions of pixels is refused instead of allocated.
-    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
-    # OpenCV's own "[ WARN:0@…]" lines would come before cnnkit's one-line message; set
-    # OPENCV_LOG_LEVEL (e.g. to INFO) to see them.
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "FATAL")
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own decoder complaints (AV_LOG_QUIET)
     try:
         return importlib.import_module("cv2")
     except ImportError as exc:

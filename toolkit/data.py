@@ -115,8 +115,26 @@ def load_dataset(
 
     cache = cache_dir or default_cache_dir()
     expected = {remote.name: remote.sha256 for remote in files}
-    removed = _remove_bad_cached_files(cache, files)
+    _fill_cache(cache, files, mirrors, removed=[])
+    try:
+        return read_dataset(cache, expected_sha256=expected)
+    except DataError:
+        # Only now look for the culprit: remove the files that fail their check (keeping the good
+        # ones) and fetch those again; when none fails alone, the error stands.
+        removed = _remove_bad_cached_files(cache, files)
+        if not removed:
+            raise
+    _fill_cache(cache, files, mirrors, removed)
     notes = tuple(f"removed {cache / name} from the cache ({why}); downloaded it again" for name, why in removed)
+    return dataclasses.replace(read_dataset(cache, expected_sha256=expected), notes=notes)
+
+
+def _fill_cache(cache: Path, files: Sequence[RemoteFile], mirrors: Sequence[str], removed: list[tuple[str, str]]) -> None:
+    """Download what the cache lacks; a failure names what was removed from it before.
+
+    Raises:
+        DataError: Offline (or no mirror delivered), or the cache folder cannot be made.
+    """
     created = not cache.exists()
     try:
         download_files(cache, files=files, mirrors=mirrors)
@@ -130,8 +148,6 @@ def load_dataset(
         ) from None
     except OSError as exc:
         raise DataError(f"cannot use the cache folder {cache} ({exc.strerror or exc}); set ${CACHE_ENV} or pass --data") from None
-    dataset = read_dataset(cache, expected_sha256=expected)
-    return dataclasses.replace(dataset, notes=notes) if notes else dataset
 
 
 def _remove_bad_cached_files(cache: Path, files: Sequence[RemoteFile]) -> list[tuple[str, str]]:
