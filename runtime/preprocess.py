@@ -27,7 +27,8 @@ _RELATIVE_INK_SCALE = 320.0  # ink = 320 × (paper − pixel) / paper: a pen at 
 _EDGE_INK_PIXELS = 2  # pixels of full-strength stroke on the frame's edge that make a region "cut off"
 _EDGE_STROKE_SHARE = 0.8  # "full strength": this share of the region's typical (90th percentile) ink
 _SQUARE_3 = np.ones((3, 3), np.uint8)
-_MIN_RULE_SPAN = 0.55  # share of the frame's width (height) a ruled line crosses at least
+_MIN_RULE_SPAN = 0.4  # share of the frame's width (height) a ruled line crosses at least
+_RULE_CUT = 7  # half-resolution pixels: ink at least this thick across a line is a stroke on it
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
 
 
@@ -249,24 +250,28 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
         runs = cv2.morphologyEx(widened, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
         if not cv2.countNonZero(runs):
             continue
-        contours, _ = cv2.findContours(runs, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in contours:
-            x, y, w, h = cv2.boundingRect(contour)
+        # Where a line crosses a digit, the digit's thick strokes join it to its neighbours:
+        # take out everything thicker than a ruled line, so that each line is a component of its own.
+        thick = (1, _RULE_CUT) if horizontal else (_RULE_CUT, 1)
+        runs = cv2.subtract(runs, cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, thick)))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        for label in range(1, count):
+            x, y, w, h = (int(v) for v in stats[label][:4])
             extent = w if horizontal else h
             if extent < _MIN_RULE_SPAN * span:
                 continue  # shorter than paper ruling: a stroke (a tall "1" stays a digit)
-            # The line's thickness is its typical one: a digit touching it must not count.
-            shape = np.zeros((h, w), np.uint8)
-            cv2.drawContours(shape, [contour], -1, 1, cv2.FILLED, offset=(-x, -y))
+            shape = (labels[y : y + h, x : x + w] == label).astype(np.float32)
             across_counts = shape.sum(axis=0 if horizontal else 1)
-            thickness = 2 * float(np.median(across_counts[across_counts > 0]))  # in full-resolution pixels
+            # The line's own thickness, without the widening: its pixels in the thresholded copy.
+            own = (shape * (small[y : y + h, x : x + w] > 0)).sum(axis=0 if horizontal else 1)
+            thickness = 2 * float(np.median(own[own > 0])) if own.any() else 2.0  # in full-resolution pixels
             if thickness > _MAX_RULE_THICKNESS:
-                continue  # a digit's stroke, or a thick bar: not a ruled line
+                continue  # a thick bar: not a ruled line
             # Fit the middle of the run at each position along it, robustly: where a digit touches
             # the line, the middle moves off the line, and a least-squares fit would follow it.
             positions = np.flatnonzero(across_counts)
-            weights = shape * np.arange(shape.shape[0 if horizontal else 1], dtype=np.float32)[:, None] if horizontal \
-                else shape * np.arange(shape.shape[1], dtype=np.float32)[None, :]
+            index = np.arange(shape.shape[0 if horizontal else 1], dtype=np.float32)
+            weights = shape * index[:, None] if horizontal else shape * index[None, :]
             middles = weights.sum(axis=0 if horizontal else 1)[positions] / across_counts[positions]
             points = np.stack([positions + x, middles + y] if horizontal else [middles + x, positions + y], axis=1)
             vx, vy, x0, y0 = cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
