@@ -171,7 +171,7 @@ def render_page(
         coverage, boxes, shrink = None, None, 1.0
         while coverage is None:
             coverage, boxes = _write_line(glyphs, conditions, rng, width, height, desk, shrink, gaps)
-            shrink *= 0.8
+            shrink *= 0.9
         ink = _ink_colour(rng, conditions, float(np.median(page)))
         page = page * (1 - coverage[..., None]) + ink * coverage[..., None]
     if desk is not None:
@@ -188,11 +188,11 @@ def render_page(
     return Scene(image, tuple(int(label) for label in labels), tuple(boxes), conditions, writer)
 
 
-def _write_line(glyphs, conditions, rng, width, height, desk, shrink=1.0, gap_range=None):
+def _write_line(glyphs, conditions, rng, width, height, desk, smaller=1.0, gap_range=None):
     """Place the glyphs on one line; returns the ink coverage of the frame and each digit's box."""
     count = len(glyphs)
     digit_h = rng.uniform(0.18, 0.4) * height if count <= 3 else rng.uniform(0.12, 0.22) * height
-    heights = np.full(count, digit_h * shrink)
+    heights = np.full(count, digit_h * smaller)
     if Condition.SIZES in conditions:
         heights *= rng.uniform(0.7, 1.3, count)
     slant = rng.uniform(0.15, 0.4) * rng.choice([-1, 1]) if Condition.SLANT in conditions else rng.uniform(-0.08, 0.08)
@@ -228,14 +228,24 @@ def _write_line(glyphs, conditions, rng, width, height, desk, shrink=1.0, gap_ra
         left += digit_w + gap
     if Condition.NEAR_EDGE in conditions:
         pieces = _shift_to_edge(pieces, rng, desk)
-    if any(piece.max() < 0.05 for piece in pieces) and shrink > 0.3:
-        return None, None  # a digit left the frame (a long line, rotated): write smaller
+    if smaller > 0.05 and not all(_wholly_visible(piece, desk) for piece in pieces):
+        return None, None  # a digit left the frame or went under the desk: write smaller, elsewhere
     boxes = []
     for warped in pieces:
         coverage = np.maximum(coverage, warped)
         ys, xs = np.nonzero(warped >= 0.2 * warped.max())
         boxes.append((int(xs.min()), int(ys.min()), int(np.ptp(xs) + 1), int(np.ptp(ys) + 1)))
     return coverage, boxes
+
+
+def _wholly_visible(piece, desk):
+    """True when a digit's ink is all inside the frame (not on its edge) and none of it lies on the desk."""
+    if piece.max() < 0.05:
+        return False
+    ink = piece > 0.05
+    if ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any():
+        return False
+    return desk is None or not (ink & desk).any()
 
 
 def _place(glyph, digit_h, centre, slant, angle, width, height):

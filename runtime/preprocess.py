@@ -27,6 +27,9 @@ _RELATIVE_INK_SCALE = 320.0  # ink = 320 × (paper − pixel) / paper: a pen at 
 _EDGE_INK_PIXELS = 2  # pixels of full-strength stroke on the frame's edge that make a region "cut off"
 _EDGE_STROKE_SHARE = 0.8  # "full strength": this share of the region's typical (90th percentile) ink
 _SQUARE_3 = np.ones((3, 3), np.uint8)
+_SQUARE_5 = np.ones((5, 5), np.uint8)
+_HYSTERESIS_STEPS = 4  # each reaches 2 pixels further along a faint stroke
+_MNIST_PEN_WIDTH = 2.2  # pixels in the 20-pixel box: the median MNIST stroke (2 × area / outline)
 _MIN_RULE_SPAN = 0.4  # share of the frame's width (height) a ruled line crosses at least
 _RULE_CUT = 7  # half-resolution pixels: ink at least this thick across a line is a stroke on it
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
@@ -189,9 +192,14 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     level = max(float(otsu), float(options.min_contrast))
     _, strong = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
-    # Hysteresis by one step: faint pixels next to sure ink are ink (thin or blurred strokes).
+    # Hysteresis: faint ink reached from sure ink along faint ink is ink (a pencil's fine stroke
+    # is sure only where it was pressed hardest). A few wide steps reach far enough, and cost
+    # less than labelling every faint speck of the frame.
     _, faint = cv2.threshold(ink, 0.5 * level, 255, cv2.THRESH_BINARY)
-    binary = cv2.bitwise_or(strong, cv2.bitwise_and(faint, cv2.dilate(strong, _SQUARE_3)))
+    binary = strong
+    for _ in range(_HYSTERESIS_STEPS):
+        binary = cv2.bitwise_and(cv2.dilate(binary, _SQUARE_5), faint)
+    binary = cv2.bitwise_or(binary, strong)
     # Paper ruling is often paler than any pen: look for lines among the palest ink too.
     _, pale = cv2.threshold(ink, max(12.0, 0.25 * level), 255, cv2.THRESH_BINARY)
     binary = _remove_rules(binary, pale)
@@ -238,7 +246,7 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
     height, width = binary.shape
     # Lines are long: look for them at half resolution (a quarter of the work), draw them back at full.
     small = cv2.resize(pale, (max(1, width // 2), max(1, height // 2)), interpolation=cv2.INTER_AREA)
-    _, small = cv2.threshold(small, 63, 255, cv2.THRESH_BINARY)
+    _, small = cv2.threshold(small, 40, 255, cv2.THRESH_BINARY)
     found = {}
     for horizontal in (True, False):
         span = small.shape[1] if horizontal else small.shape[0]
@@ -384,9 +392,10 @@ def mnist_style(ink: np.ndarray) -> np.ndarray:
     """
     cv2 = opencv.cv2()
 
-    height, width = ink.shape
-    if height == 0 or width == 0 or not ink.any():
+    if ink.size == 0 or not ink.any():
         return np.zeros((MNIST_SIZE, MNIST_SIZE), np.uint8)
+    ink = _pen_width_as_mnist(ink)
+    height, width = ink.shape
     scale = MNIST_BOX / max(height, width)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
     small = cv2.resize(ink, (new_w, new_h), interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -403,3 +412,27 @@ def mnist_style(ink: np.ndarray) -> np.ndarray:
         matrix = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
         field = cv2.warpAffine(field, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
     return np.clip(np.round(field), 0, 255).astype(np.uint8)
+
+
+def _pen_width_as_mnist(ink: np.ndarray) -> np.ndarray:
+    """Thicken a fine pen's strokes to MNIST's pen width, which is all the model has seen.
+
+    A stroke's width is estimated as twice its area over its outline (both counted in
+    pixels); at MNIST's scale the median digit's is about 2.2 pixels in its 20-pixel box.
+    A stroke under 60% of that is dilated to it; wider strokes are left as they are.
+    """
+    cv2 = opencv.cv2()
+
+    side = max(ink.shape)
+    mask = (ink >= 0.4 * float(ink.max())).astype(np.uint8)
+    area = cv2.countNonZero(mask)
+    outline = area - cv2.countNonZero(cv2.erode(mask, _SQUARE_3))
+    width = 2.0 * area / max(1, outline)
+    target = _MNIST_PEN_WIDTH * side / MNIST_BOX
+    if width >= 0.6 * target:
+        return ink
+    radius = int(round((target - width) / 2))
+    if radius < 1:
+        return ink
+    padded = np.pad(ink, radius)
+    return cv2.dilate(padded, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)))
