@@ -30,7 +30,9 @@ _SQUARE_3 = np.ones((3, 3), np.uint8)
 _SQUARE_5 = np.ones((5, 5), np.uint8)
 _HYSTERESIS_STEPS = 4  # each reaches 2 pixels further along a faint stroke
 _MNIST_PEN_WIDTH = 2.2  # pixels in the 20-pixel box: the median MNIST stroke (2 × area / outline)
-_MIN_RULE_SPAN = 0.4  # share of the frame's width (height) a ruled line crosses at least
+# Share of the frame's width (height) a ruled line crosses at least: less across, where a line
+# crossing a digit is cut in two and no digit is that wide; more upright, where a tall "1" stands.
+_MIN_RULE_SPAN = {True: 0.4, False: 0.55}
 _RULE_CUT = 7  # half-resolution pixels: ink at least this thick across a line is a stroke on it
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
 
@@ -266,7 +268,7 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
         for label in range(1, count):
             x, y, w, h = (int(v) for v in stats[label][:4])
             extent = w if horizontal else h
-            if extent < _MIN_RULE_SPAN * span:
+            if extent < _MIN_RULE_SPAN[horizontal] * span:
                 continue  # shorter than paper ruling: a stroke (a tall "1" stays a digit)
             shape = (labels[y : y + h, x : x + w] == label).astype(np.float32)
             across_counts = shape.sum(axis=0 if horizontal else 1)

@@ -124,3 +124,44 @@ def test_best_reading_follows_the_model_and_the_priors():
     # Unsure of everything: nothing is read, and the region counts as rejected.
     chosen, rejected = lattice.best(np.full((len(lattice.hypotheses), 10), 0.1, np.float32), 0.5)
     assert chosen == [] and rejected >= 1
+
+
+def test_a_one_broken_along_its_slant_is_one_cluster_and_its_gap_is_bridged():
+    frame = _paper()
+    cv2.line(frame, (230, 80), (215, 150), 30, 7)  # a slanted "1", the pen lifted halfway
+    cv2.line(frame, (212, 164), (197, 234), 30, 7)
+    page = find_ink(frame)
+    assert len(page.regions) == 2
+    lattice = build_lattice(page)
+    assert len(lattice.clusters) == 1
+    joined = [h for h in lattice.hypotheses if h.stop - h.start == 2]
+    assert joined, [h.box for h in lattice.hypotheses]
+    # Bridged, the joined digit's middle row (where the gap was) has ink.
+    image = joined[0].image
+    rows = np.flatnonzero(image.max(axis=1) > 0)
+    middle = image[(rows[0] + rows[-1]) // 2 - 1 : (rows[0] + rows[-1]) // 2 + 2]
+    assert middle.max() >= 128
+
+
+def test_a_fine_pen_is_read_at_mnist_pen_width():
+    from runtime.preprocess import mnist_style
+
+    fine = np.zeros((140, 100), np.uint8)
+    cv2.ellipse(fine, (50, 70), (40, 65), 0, 0, 360, 255, 1)  # a "0" drawn with a 1-pixel nib
+    image = mnist_style(fine)
+    mask = (image >= 128).astype(np.uint8)
+    width = 2 * mask.sum() / max(1, (mask & ~cv2.erode(mask, np.ones((3, 3), np.uint8))).sum())
+    assert width >= 1.8, width  # thin strokes would be under 1.5 pixels at this scale
+
+
+def test_two_touching_digits_are_cut_into_strips_the_model_can_join():
+    frame = _paper()
+    _seven(frame, 150, 100, 120)
+    _zero(frame, 250, 160, 120)  # the zero's top left touches the end of the seven's bar
+    page = find_ink(frame)
+    assert len(page.regions) == 1
+    lattice = build_lattice(page)
+    assert len(lattice.clusters[0]) >= 4  # strips: each digit is a run of them
+    boxes = [h.box for h in lattice.hypotheses]
+    assert any(abs(box[0] - 147) <= 4 and box[0] + box[2] <= 235 for box in boxes), boxes
+    assert any(box[0] >= 200 and box[0] + box[2] >= 285 for box in boxes), boxes
