@@ -9,6 +9,7 @@ work and is imported inside the functions, so loading a model and predicting on
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ _MNIST_PEN_WIDTH = 2.2  # pixels in the 20-pixel box: the median MNIST stroke (2
 # Share of the frame's width (height) a ruled line crosses at least: less across, where a line
 # crossing a digit is cut in two and no digit is that wide; more upright, where a tall "1" stands.
 _MIN_RULE_SPAN = {True: 0.4, False: 0.55}
+_MIN_RULE_SEGMENT = 0.12  # a piece of a line cut by digits is at least this share of the frame
 _RULE_CUT = 7  # half-resolution pixels: ink at least this thick across a line is a stroke on it
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
 
@@ -265,11 +267,12 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
         thick = (1, _RULE_CUT) if horizontal else (_RULE_CUT, 1)
         runs = cv2.subtract(runs, cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, thick)))
         count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        segments = []  # (extent, centre offset, slope, fitted line, thickness)
         for label in range(1, count):
             x, y, w, h = (int(v) for v in stats[label][:4])
             extent = w if horizontal else h
-            if extent < _MIN_RULE_SPAN[horizontal] * span:
-                continue  # shorter than paper ruling: a stroke (a tall "1" stays a digit)
+            if extent < _MIN_RULE_SEGMENT * span:
+                continue  # too short to tell from a stroke, even as part of a longer line
             shape = (labels[y : y + h, x : x + w] == label).astype(np.float32)
             across_counts = shape.sum(axis=0 if horizontal else 1)
             # The line's own thickness, without the widening: its pixels in the thresholded copy.
@@ -284,7 +287,17 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
             weights = shape * index[:, None] if horizontal else shape * index[None, :]
             middles = weights.sum(axis=0 if horizontal else 1)[positions] / across_counts[positions]
             points = np.stack([positions + x, middles + y] if horizontal else [middles + x, positions + y], axis=1)
-            vx, vy, x0, y0 = cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+            line = tuple(float(v) for v in cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
+            vx, vy, x0, y0 = line
+            along_v, across_v, along_0, across_0 = (vx, vy, x0, y0) if horizontal else (vy, vx, y0, x0)
+            slope = across_v / along_v if abs(along_v) > 1e-6 else math.inf
+            offset = across_0 + (span / 2 - along_0) * slope  # where the line crosses the frame's middle
+            segments.append((extent, offset, slope, line, thickness))
+        for extent, offset, slope, (vx, vy, x0, y0), thickness in segments:
+            # Digits cut a line that crosses them into pieces: pieces on one straight line add up.
+            total = sum(e for e, o, m, _, _ in segments if abs(o - offset) <= 2.5 and abs(m - slope) <= 0.03)
+            if total < _MIN_RULE_SPAN[horizontal] * span:
+                continue  # shorter than paper ruling: a stroke (a tall "1" stays a digit)
             x0, y0, reach = 2 * x0 + 0.5, 2 * y0 + 0.5, 4 * span
             drawn = found.setdefault(horizontal, np.zeros_like(binary))
             cv2.line(

@@ -165,3 +165,13 @@ def test_two_touching_digits_are_cut_into_strips_the_model_can_join():
     boxes = [h.box for h in lattice.hypotheses]
     assert any(abs(box[0] - 147) <= 4 and box[0] + box[2] <= 235 for box in boxes), boxes
     assert any(box[0] >= 200 and box[0] + box[2] >= 285 for box in boxes), boxes
+
+
+def test_squared_lines_through_a_digit_are_removed_even_where_the_digit_cuts_them():
+    frame = _paper()
+    _ruled(frame, spacing=26, ink=170, squared=True)  # each line crossing the zero is cut in two by it
+    _zero(frame, 240, 160, 130, ink=40, thickness=8)
+    page = find_ink(cv2.GaussianBlur(frame, (0, 0), 1.0))
+    assert len(page.regions) == 1, [region.box for region in page.regions]
+    x, y, w, h = page.regions[0].box
+    assert abs(x - 196) <= 4 and abs(y - 91) <= 4 and w <= 96 and h <= 146, page.regions[0].box
