@@ -35,6 +35,8 @@ _MNIST_PEN_WIDTH = 2.2  # pixels in the 20-pixel box: the median MNIST stroke (2
 # crossing a digit is cut in two and no digit is that wide; more upright, where a tall "1" stands.
 _MIN_RULE_SPAN = {True: 0.4, False: 0.55}
 _MIN_RULE_SEGMENT = 0.12  # a piece of a line cut by digits is at least this share of the frame
+_EDGE_LINE_ASPECT = 0.2  # a region this thin for its length may be the rim of a page
+_EDGE_CONTRAST = 0.25  # grounds on its two sides differing by this share are a page and a desk
 _RULE_CUT = 7  # half-resolution pixels: ink at least this thick across a line is a stroke on it
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
 
@@ -227,6 +229,8 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
             continue
         if _cut_by_frame_edge(ink, mask, x, y):
             continue
+        if _along_an_edge(gray, x, y, w, h):
+            continue
         regions.append(Region((x, y, w, h), mask))
     return InkPage(
         ink=ink,
@@ -349,6 +353,28 @@ def _cut_by_frame_edge(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> boo
         return False
     strong = _EDGE_STROKE_SHARE * float(np.percentile(region_ink[mask], 90))
     return any(np.count_nonzero(edge >= strong) >= _EDGE_INK_PIXELS for edge in edges)
+
+
+def _along_an_edge(gray: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """True for a thin line between two grounds of different brightness: a page's or a desk's edge.
+
+    A stroke has paper on both sides; the dark rim where a page meets a desk has paper on
+    one side and the desk on the other.
+    """
+    thin_upright, thin_across = w < _EDGE_LINE_ASPECT * h, h < _EDGE_LINE_ASPECT * w
+    if not (thin_upright or thin_across):
+        return False
+    gap, depth = 2, 5
+    if thin_upright:
+        before = gray[y : y + h, max(0, x - gap - depth) : max(0, x - gap)]
+        after = gray[y : y + h, x + w + gap : x + w + gap + depth]
+    else:
+        before = gray[max(0, y - gap - depth) : max(0, y - gap), x : x + w]
+        after = gray[y + h + gap : y + h + gap + depth, x : x + w]
+    if not before.size or not after.size:
+        return False
+    one, other = float(np.median(before)), float(np.median(after))
+    return abs(one - other) > _EDGE_CONTRAST * max(one, other)
 
 
 def _is_solid(gray: np.ndarray, filled: np.ndarray, mask: np.ndarray, paper: float) -> bool:

@@ -175,3 +175,15 @@ def test_squared_lines_through_a_digit_are_removed_even_where_the_digit_cuts_the
     assert len(page.regions) == 1, [region.box for region in page.regions]
     x, y, w, h = page.regions[0].box
     assert abs(x - 196) <= 4 and abs(y - 91) <= 4 and w <= 96 and h <= 146, page.regions[0].box
+
+
+def test_the_dark_rim_where_the_page_meets_the_desk_is_not_a_one():
+    frame = _paper()
+    frame[:, 400:] = 160  # a grey table, right of the page's edge
+    cv2.line(frame, (399, 80), (399, 230), 120, 3)  # the page's shadowed rim along part of it
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.0)
+    assert find_digits(frame) == []
+    assert build_lattice(find_ink(frame)).hypotheses == ()
+    stroke = _paper()
+    cv2.line(stroke, (300, 80), (300, 230), 40, 3)  # the same line on paper is a "1"
+    assert len(find_digits(cv2.GaussianBlur(stroke, (0, 0), 1.0))) == 1
