@@ -35,6 +35,9 @@ _MAX_RUN = 9
 _JOIN_GAP = 0.35
 # A digit's box is rarely wider than it is tall: every tenth of a height beyond this costs so much.
 _WIDE_FROM, _WIDE_COST = 1.2, 0.2
+# Digits of a line are about as tall as the line: a run shorter than this share of it (half of
+# a broken "3") costs this much per tenth of the line's height it lacks.
+_SHORT_FROM, _SHORT_COST = 0.6, 0.4
 # Reading one region as two digits, cut through its ink, costs this much (in log-probability).
 _CUT_COST = 0.5
 # Hypotheses beyond this count in a frame are not made (a page of scribbles); bounds the batch.
@@ -94,6 +97,7 @@ class Hypothesis:
     box: tuple[int, int, int, int]
     image: np.ndarray
     aspect: float
+    box_height: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,8 +162,15 @@ class Lattice:
             by_stop.setdefault((hypothesis.cluster, hypothesis.stop), []).append(index)
         labels = probabilities.argmax(axis=1)
         confidence = probabilities[np.arange(len(labels)), labels]
+        line_heights = [
+            max(p.box[1] + p.box[3] for p in pieces) - min(p.box[1] for p in pieces) for pieces in self.clusters
+        ]
         scores = np.log(np.maximum(confidence, 1e-6)) - np.array(
-            [_WIDE_COST * max(0.0, h.aspect - _WIDE_FROM) * 10 for h in self.hypotheses]
+            [
+                _WIDE_COST * max(0.0, h.aspect - _WIDE_FROM) * 10
+                + _SHORT_COST * max(0.0, _SHORT_FROM - h.box_height / line_heights[h.cluster]) * 10
+                for h in self.hypotheses
+            ]
         )
         skip_digit = math.log(max(min_confidence, 1e-6))
         chosen, rejected = [], 0
@@ -345,7 +356,7 @@ def _hypothesis(page, members, cluster, start, stop, max_aspect, min_density) ->
     crop = np.where(canvas, page.ink[y0 : y0 + h, x0 : x0 + w], 0).astype(np.uint8)
     if len({piece.region for piece in run}) > 1:
         crop = _bridge_pen_lifts(crop, canvas, h)
-    return Hypothesis(cluster, start, stop, page.to_frame((x0, y0, w, h)), mnist_style(crop), w / h)
+    return Hypothesis(cluster, start, stop, page.to_frame((x0, y0, w, h)), mnist_style(crop), w / h, h)
 
 
 def _bridge_pen_lifts(crop: np.ndarray, canvas: np.ndarray, height: int) -> np.ndarray:
