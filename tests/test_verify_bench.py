@@ -61,7 +61,9 @@ def test_verify_passes_every_exported_model(small_run, data_dir, tmp_path):
     assert report["passed"] is True and len(report["models"]) == 6
     assert {m["quantization"] for m in report["models"]} == {"none", "float16", "dynamic", "int8"}
     for entry in report["models"]:
-        assert {"path", "format", "quantization", "accuracy", "delta_pp", "agreement", "changed", "max_abs_diff", "passed"} <= set(entry)
+        assert {"path", "format", "quantization", "accuracy", "delta_pp", "delta_ci_pp", "agreement", "changed", "max_abs_diff", "passed"} <= set(entry)
+        low, high = entry["delta_ci_pp"]
+        assert low <= entry["delta_pp"] <= high
         assert entry["changed"] == len(entry["changed_indices"])
     fp32 = next(m for m in report["models"] if m["path"].endswith("model_fp32.tflite"))
     assert fp32["agreement"] == 1.0 and fp32["max_abs_diff"] <= 1e-5

@@ -16,6 +16,7 @@ from core.errors import CnnkitError
 from runtime import load_model
 from toolkit.config import VerifyConfig
 from toolkit.data import Dataset, to_model_input
+from toolkit.stats import paired_delta_interval
 
 # Accuracy drops are compared in whole test images; this absorbs float rounding of the percentage.
 _EPSILON_PP = 1e-9
@@ -35,6 +36,7 @@ class ModelCheck:
     backend: str | None = None
     accuracy: float | None = None
     delta_pp: float | None = None
+    delta_ci_pp: list[float] | None = None
     agreement: float | None = None
     changed: int | None = None
     changed_indices: list[int] = field(default_factory=list)
@@ -43,6 +45,14 @@ class ModelCheck:
     passed: bool = False
     problem: str | None = None
     arena_bytes: int | None = None
+
+    @property
+    def distinguishable(self) -> bool | None:
+        """Whether the change against Keras is told apart from zero (its 95% interval excludes 0)."""
+        if self.delta_ci_pp is None:
+            return None
+        low, high = self.delta_ci_pp
+        return low > 0.0 or high < 0.0
 
 
 @dataclass(frozen=True)
@@ -145,8 +155,10 @@ def _check_one(
     predicted = probabilities.argmax(axis=1)
     baseline_predicted = baseline.argmax(axis=1)
     changed = np.flatnonzero(predicted != baseline_predicted)
-    correct, baseline_correct = int(np.sum(predicted == labels)), int(np.sum(baseline_predicted == labels))
+    right, baseline_right = predicted == labels, baseline_predicted == labels
+    correct, baseline_correct = int(np.sum(right)), int(np.sum(baseline_right))
     delta_pp = 100.0 * (correct - baseline_correct) / len(labels)
+    low, high = paired_delta_interval(int(np.sum(right & ~baseline_right)), int(np.sum(baseline_right & ~right)), len(labels))
     problem = None
     if model.metadata.source_sha256 not in (None, source_sha256):
         problem = f"exported from another .keras (SHA-256 {model.metadata.source_sha256[:12]}…), re-export it"
@@ -159,6 +171,7 @@ def _check_one(
         backend=model.backend_name,
         accuracy=correct / len(labels),
         delta_pp=delta_pp,
+        delta_ci_pp=[low, high],
         agreement=1.0 - len(changed) / len(labels),
         changed=len(changed),
         changed_indices=[int(i) for i in changed],
