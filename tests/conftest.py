@@ -81,6 +81,7 @@ def trained_run(mnist_dir, tmp_path_factory) -> Path:
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "test accuracy" in completed.stdout.splitlines()[-1]
+    assert_no_library_noise(completed)
     return out
 
 
@@ -93,12 +94,26 @@ def verify_report(trained_run, mnist_dir) -> dict:
         timeout=900,
     )
     assert exported.returncode == 0, exported.stderr[-3000:]
+    assert_no_library_noise(exported)
     report_path = trained_run / "verify.json"
     verified = subprocess.run(
-        [str(CNNKIT), "verify", "--model", str(trained_run / MODEL_FILE), "--data", str(mnist_dir), "--json", str(report_path)],
+        [str(CNNKIT), "verify", "--model", str(trained_run / MODEL_FILE), "--data", str(mnist_dir), "--json", str(report_path),
+         "--per-layer"],
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert verified.returncode == 0, verified.stdout[-3000:] + verified.stderr[-3000:]
+    assert_no_library_noise(verified)
     return json.loads(report_path.read_text())
+
+
+# What TensorFlow, absl, oneDNN, the CUDA stub, the converter and XNNPACK print when not kept quiet.
+LIBRARY_NOISE = ("cudart_stub", "absl::InitializeLog", "XNNPACK delegate", "oneDNN", "fully_quantize:",
+                 "I0000 ", "W0000 ", "rebuild TensorFlow", "cuda drivers")
+
+
+def assert_no_library_noise(completed: subprocess.CompletedProcess) -> None:
+    noisy = [line for line in (completed.stdout + completed.stderr).splitlines()
+             if any(marker in line for marker in LIBRARY_NOISE)]
+    assert not noisy, noisy[:5]

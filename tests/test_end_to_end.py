@@ -258,3 +258,14 @@ def test_minimal_example_reads_a_video_with_the_runtime_only(trained_run, verify
     assert len(read) == len(truth), "one line per frame"
     assert np.mean([got == want for got, want in zip(read, truth, strict=True)]) >= 0.8, (read, truth)
 
+
+
+@pytest.mark.slow
+def test_per_layer_errors_of_the_int8_model_are_finite_and_in_network_order(verify_report):
+    models = {Path(model["path"]).name: model for model in verify_report["models"]}
+    layers = models["model_int8.tflite"]["layers"]
+    assert [layer["name"] for layer in layers] == ["conv1", "pool1", "conv2", "pool2", "flatten", "dense", "probabilities",
+                                                   "softmax"]
+    assert [layer["op"] for layer in layers][:2] == ["CONV_2D", "MAX_POOL_2D"]
+    assert all(np.isfinite(layer["sqnr_db"]) and 15.0 < layer["sqnr_db"] < 130.0 for layer in layers), layers
+    assert models["model_fp32.tflite"]["layers"] is None  # only full-integer models are measured

@@ -111,6 +111,8 @@ class VerifyConfig:
         min_accuracy: Smallest accepted Keras accuracy, 0–1.
         num_threads: Interpreter threads; None lets each interpreter decide.
         backend: Run every exported model with this backend (e.g. ``"tflm"``); None picks by suffix.
+        per_layer: Also measure each layer's quantization error in the full-integer ``.tflite`` models.
+        per_layer_images: How many test images (the first ones) that measurement reads.
     """
 
     model_path: Path
@@ -119,6 +121,8 @@ class VerifyConfig:
     min_accuracy: float = 0.99
     num_threads: int | None = None
     backend: str | None = None
+    per_layer: bool = False
+    per_layer_images: int = 500
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.max_drop_pp <= 100.0:  # also false for NaN
@@ -129,6 +133,8 @@ class VerifyConfig:
             raise ConfigError(f"--threads must be at least 1, got {self.num_threads}")
         if not self.exported:
             raise ConfigError(f"no exported models to verify beside {self.model_path}; run `cnnkit export --format all` first")
+        if not 1 <= self.per_layer_images <= 10_000:
+            raise ConfigError(f"per-layer measurement reads 1 to 10,000 test images, got {self.per_layer_images}")
 
 
 @dataclass(frozen=True)

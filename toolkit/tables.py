@@ -77,6 +77,18 @@ def verify_table(report: VerifyReport, model_path: Path) -> Table:
     return table
 
 
+def layer_table(check) -> Table:
+    """Each layer's quantization error in one int8 model, in the order the network runs."""
+    table = Table(
+        Column("layer", no_wrap=True), Column("op", no_wrap=True), Column("SQNR dB", justify="right", no_wrap=True),
+        title=f"{escape(Path(check.path).name)}: error each layer adds (higher is better; 8 bits give at most ≈ 48 dB)",
+        box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+    )
+    for layer in check.layers:
+        table.add_row(escape(layer["name"]), layer["op"], f"{layer['sqnr_db']:.1f}")
+    return table
+
+
 def bench_table(report: BenchReport) -> Table:
     """Latency, throughput and delegation per model; fits 80 columns (the rest is in the JSON)."""
     versions = ", ".join(f"{name} {version}" for name, version in report.versions.items() if version)

@@ -6,7 +6,7 @@ whole test split; nothing is skipped, quantized models included.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class ModelCheck:
     passed: bool = False
     problem: str | None = None
     arena_bytes: int | None = None
+    layers: list[dict[str, Any]] | None = None
+    layers_problem: str | None = None
 
     @property
     def distinguishable(self) -> bool | None:
@@ -120,6 +122,8 @@ def verify_models(config: VerifyConfig, dataset: Dataset) -> VerifyReport:
     baseline_predicted = baseline.argmax(axis=1)
     baseline_accuracy = float(np.mean(baseline_predicted == labels))
     checks = [_check_one(path, config, source.sha256, dataset.x_test, labels, baseline) for path in config.exported]
+    if config.per_layer:
+        checks = [_with_layer_errors(check, config, dataset.x_test[: config.per_layer_images]) for check in checks]
     return VerifyReport(
         baseline_accuracy=baseline_accuracy,
         baseline_per_class_accuracy=per_class_accuracy(labels, baseline_predicted),
@@ -137,6 +141,24 @@ def per_class_accuracy(labels: np.ndarray, predicted: np.ndarray, num_classes: i
         float(np.mean(predicted[labels == cls] == cls)) if np.any(labels == cls) else float("nan")
         for cls in range(num_classes)
     ]
+
+
+def _with_layer_errors(check: ModelCheck, config: VerifyConfig, images: np.ndarray) -> ModelCheck:
+    """The check with each layer's SQNR, for a full-integer ``.tflite`` (others are returned as they are)."""
+    from toolkit.layer_error import per_layer_sqnr
+
+    path = Path(check.path)
+    if check.quantization != "int8" or path.suffix != ".tflite" or check.accuracy is None:
+        return check
+    floats = [p for p in config.exported if p.suffix == ".tflite" and p.name.endswith("fp32.tflite")]
+    reference = floats[0] if floats else path.with_name("model_fp32.tflite")
+    if not reference.is_file():
+        return replace(check, layers_problem=f"no float .tflite beside {path.name} to compare with (export --format tflite)")
+    try:
+        layers = per_layer_sqnr(path, reference, images)
+    except CnnkitError as exc:
+        return replace(check, layers_problem=str(exc))
+    return replace(check, layers=[layer.to_json() for layer in layers])
 
 
 def _check_one(
