@@ -23,6 +23,7 @@ NOISE = re.compile(
             r"^[IW]\d{4} \d\d:\d\d:[\d.]+\s+\d+ \S+:\d+\]",  # absl INFO and WARNING lines
             r"^E\d{4} .*(cuda|cuDNN|cuFFT|cuBLAS|factory for plugin)",  # absl errors of absent GPU libraries
             r"^WARNING: All log messages before absl::InitializeLog\(\) is called",
+            r"^(INFO|WARNING):absl:",  # TensorFlow's Python-side notes (the converter's deprecation notice)
             r"^INFO: Created TensorFlow Lite XNNPACK delegate",
             r"^INFO: Initialized TensorFlow Lite runtime",
             r"oneDNN custom operations are on",

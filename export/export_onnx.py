@@ -122,6 +122,10 @@ def _quantize_int8(
             per_channel=per_channel,
             activation_type=QuantType.QInt8,
             weight_type=QuantType.QInt8,
+            # 7-bit weights: x86 CPUs without VNNI multiply int8 pairs with an instruction whose
+            # 16-bit sums saturate, which flipped 25 of 10,000 test digits against Keras (−0.07 pp);
+            # with reduce_range 6 flip (+0.05 pp) at the same speed. ORT's documented remedy.
+            reduce_range=True,
             calibrate_method=_ORT_CALIBRATION[method],
         )
         return onnx.load(quantized)

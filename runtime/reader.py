@@ -24,12 +24,17 @@ MIN_IMAGE_SIDE = 8
 
 @dataclass(frozen=True)
 class Digit:
-    """One digit read: its class, how sure the model is, and where it stands."""
+    """One digit read: its class, how sure the model is, and where it stands.
+
+    Attributes:
+        image: uint8 (28, 28), the digit as the model read it (MNIST-style); not in the JSON.
+    """
 
     label: int
     name: str
     confidence: float
     box: tuple[int, int, int, int]
+    image: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """``{"label", "name", "confidence", "box": [x, y, w, h]}``, the box in image pixels."""
@@ -97,7 +102,7 @@ def read_digits(
             chosen, rejected = second.best(second_probabilities, min_confidence)
     inferred = time.perf_counter()
     digits = tuple(
-        Digit(label, model.class_names[label], confidence, hypothesis.box)
+        Digit(label, model.class_names[label], confidence, hypothesis.box, hypothesis.image)
         for hypothesis, label, confidence in sorted(chosen, key=lambda item: item[0].box[0])
     )
     return Reading(
@@ -173,5 +178,5 @@ def read_image_file(path: str | Path, model: DigitModel, *, min_confidence: floa
     started = time.perf_counter()
     probabilities = model.predict(gray)[0]
     label = int(probabilities.argmax())
-    digit = Digit(label, model.class_names[label], float(probabilities[label]), (0, 0, 28, 28))
+    digit = Digit(label, model.class_names[label], float(probabilities[label]), (0, 0, 28, 28), gray)
     return Reading((digit,), 0, {"find_ms": 0.0, "infer_ms": (time.perf_counter() - started) * 1e3})

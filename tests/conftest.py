@@ -110,7 +110,7 @@ def verify_report(trained_run, mnist_dir) -> dict:
 
 # What TensorFlow, absl, oneDNN, the CUDA stub, the converter and XNNPACK print when not kept quiet.
 LIBRARY_NOISE = ("cudart_stub", "absl::InitializeLog", "XNNPACK delegate", "oneDNN", "fully_quantize:",
-                 "I0000 ", "W0000 ", "rebuild TensorFlow", "cuda drivers")
+                 "I0000 ", "W0000 ", "rebuild TensorFlow", "cuda drivers", ":absl:")
 
 
 def assert_no_library_noise(completed: subprocess.CompletedProcess) -> None:

@@ -12,6 +12,7 @@ WRITER = textwrap.dedent(
         os.write(2, b"I0000 00:00:1795688238.672464   17478 cudart_stub.cc:31] Could not find cuda drivers\\n")
         os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")
         os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\\n")
+        os.write(2, b"WARNING:absl:Please consider providing the trackable_obj argument in the from_concrete_functions.\\n")
         os.write(2, b"fully_quantize: 0, inference_type: 6, input_inference_type: UINT8, output_inference_type: FLOAT32\\n")
         os.write(2, b"E0000 00:00:1.2 17478 model.cc:12] a real failure inside the interpreter\\n")
         print("error: model.tflite is not a loadable TFLite model", file=sys.stderr, flush=True)

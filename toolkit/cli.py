@@ -385,6 +385,48 @@ def predict(
         raise InputError(f"{len(failures)} of {len(images)} files could not be read: {'; '.join(failures)}")
 
 
+@app.command()
+def explain(
+    image: Annotated[Path, typer.Argument(help="A photo of a handwritten digit, or a 28×28 MNIST-style image.")],
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="A .keras file or an exported .tflite. Default: the newest runs/*/model_int8.tflite "
+                     "(no TensorFlow needed).", show_default=False),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the picture (PNG). Default: IMAGE's name + .explained.png beside it.",
+                     show_default=False),
+    ] = None,
+    force: ForceOption = False,
+) -> None:
+    """Draw how the network reads a digit: each layer's feature maps and the ten probabilities, in one picture."""
+    from core.atomic import write_bytes_atomic
+    from core.outputs import check_output
+    from runtime.opencv import cv2
+    from toolkit.explain import draw, explain_image
+    from toolkit.runs import latest_exported
+
+    model_path = model or latest_exported()
+    out = out or image.with_name(image.stem + ".explained.png")
+    if out.suffix.lower() != ".png":
+        raise ConfigError(f"--out {out} must end in .png")
+    check_output(out, option="--out", inputs=[image, model_path], is_ours=lambda path: path.name.endswith(".explained.png"),
+                 kind="explain picture", force=force)
+    explanation = explain_image(image, model_path)
+    ok, encoded = cv2().imencode(".png", draw(explanation))
+    if not ok:
+        raise ConfigError(f"could not encode the picture for {out}")
+    write_bytes_atomic(out, encoded.tobytes())
+    label = explanation.label
+    console.print(
+        f"{escape(str(image))}: reads {escape(explanation.class_names[label])} "
+        f"({tables.confidence_text(float(explanation.stages['probabilities'][label]))}) with {escape(model_path.name)}; "
+        f"the step-by-step picture is {escape(str(out))}",
+        highlight=False,
+    )
+
+
 # The camera's options are declared once, in camera_demo.config; the CLI hands its arguments over.
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},

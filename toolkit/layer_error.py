@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from core.contract import PIXEL_SCALE
 from core.errors import ModelError
+from runtime.activations import model_input, open_with_every_tensor
 
 # Operators that only change the number format carry no layer of the network.
 _FORMAT_OPS = {"QUANTIZE", "DEQUANTIZE", "DELEGATE"}
@@ -72,11 +72,9 @@ def per_layer_sqnr(quantized: Path, reference: Path, images: np.ndarray) -> list
 
 def _layer_outputs(path: Path, images: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
     """(op, layer name, float32 output) for every operator of the network, in order."""
-    interpreter = _open(path)
+    interpreter = open_with_every_tensor(path, batch=len(images))
     details = interpreter.get_input_details()[0]
-    interpreter.resize_tensor_input(details["index"], [len(images), *details["shape"][1:]])
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(details["index"], _as_input(images, details))
+    interpreter.set_tensor(details["index"], model_input(images, details))
     interpreter.invoke()
     tensors = {detail["index"]: detail for detail in interpreter.get_tensor_details()}
     outputs = []
@@ -90,38 +88,6 @@ def _layer_outputs(path: Path, images: np.ndarray) -> list[tuple[str, str, np.nd
             value = (value.astype(np.float32) - zero_point) * scale
         outputs.append((op["op_name"], _layer_name(tensors[index]["name"], op["op_name"]), value))
     return outputs
-
-
-def _open(path: Path) -> Any:
-    """A LiteRT interpreter on the default kernels that keeps every intermediate tensor."""
-    import warnings
-
-    try:
-        from ai_edge_litert.interpreter import Interpreter, OpResolverType
-    except ImportError:
-        from tensorflow.lite import Interpreter  # type: ignore[no-redef]
-        from tensorflow.lite.experimental import OpResolverType  # type: ignore[no-redef]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "for debugging purposes only": which this is
-            return Interpreter(
-                model_path=str(path),
-                num_threads=1,
-                experimental_preserve_all_tensors=True,
-                # A delegate fuses the graph into one node and keeps none of its tensors.
-                experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
-            )
-    except (ValueError, RuntimeError) as exc:
-        raise ModelError(f"{path} is not a loadable TFLite model ({str(exc).strip().splitlines()[0]})") from None
-
-
-def _as_input(images: np.ndarray, details: dict) -> np.ndarray:
-    pixels = images.reshape(len(images), 28, 28, 1)
-    if details["dtype"] == np.float32:
-        return pixels.astype(np.float32) * PIXEL_SCALE
-    scale, zero_point = details["quantization"]
-    info = np.iinfo(details["dtype"])
-    return np.clip(np.round(pixels * PIXEL_SCALE / scale + zero_point), info.min, info.max).astype(details["dtype"])
 
 
 def _layer_name(tensor_name: str, op: str) -> str:
