@@ -31,17 +31,33 @@ class FrameResult:
 
 def draw_overlay(frame: np.ndarray, result: FrameResult) -> np.ndarray:
     """Return a copy of ``frame`` with boxes, labels, the number, FPS and stage times drawn on it."""
-    cv2 = opencv.cv2()
-    canvas = frame.copy() if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    canvas = draw_reading(frame, result.reading)
     scale = max(0.5, canvas.shape[0] / 480)
-    for digit in result.reading.digits:
-        x, y, w, h = digit.box
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), _GREEN, max(1, round(2 * scale)))
-        _label(canvas, f"{digit.name} {digit.confidence:.0%}", (x, max(0, y - round(6 * scale))), 0.6 * scale)
-    number = result.reading.number
-    _label(canvas, f"number: {number if number is not None else '-'}", (10, round(34 * scale)), 0.9 * scale)
     stages = "  ".join(f"{name} {ms:.1f}" for name, ms in result.stage_ms.items())
     _label(canvas, f"{result.fps:.0f} FPS  {stages} ms", (10, canvas.shape[0] - round(12 * scale)), 0.5 * scale)
+    return canvas
+
+
+def draw_reading(image: np.ndarray, reading: Reading) -> np.ndarray:
+    """Return a BGR copy of ``image`` with each digit's box and label and the number read drawn on it.
+
+    Images under 280 pixels tall (a 28×28 digit) are enlarged first, so the labels fit.
+    """
+    cv2 = opencv.cv2()
+    canvas = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if canvas.shape[2] == 4:
+        canvas = cv2.cvtColor(canvas, cv2.COLOR_BGRA2BGR)
+    enlarge = max(1, -(-280 // canvas.shape[0]))
+    if enlarge > 1:
+        canvas = cv2.resize(canvas, None, fx=enlarge, fy=enlarge, interpolation=cv2.INTER_NEAREST)
+    scale = max(0.5, canvas.shape[0] / 480)
+    for digit in reading.digits:
+        x, y, w, h = (value * enlarge for value in digit.box)
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), _GREEN, max(1, round(2 * scale)))
+        # Floored, as everywhere: the int8 model's 0.9961 is not "100%".
+        _label(canvas, f"{digit.name} {int(digit.confidence * 100)}%", (x, max(0, y - round(6 * scale))), 0.6 * scale)
+    number = reading.number
+    _label(canvas, f"number: {number if number is not None else '-'}", (10, round(34 * scale)), 0.9 * scale)
     return canvas
 
 

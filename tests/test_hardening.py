@@ -407,3 +407,27 @@ def test_a_broken_model_in_verify_is_named_once(small_run, small_data, tmp_path)
     result = runner.invoke(app, ["verify", "--model", str(folder / "model.keras"), "--data", str(small_data), str(junk)])
     assert result.exit_code == 1
     assert _last_line(result).count("junk_int8.tflite") == 1, _last_line(result)
+
+
+def test_predict_save_writes_each_read_image_with_its_boxes_and_refuses_an_input_as_folder(small_run, tmp_path):
+    import cv2
+    import numpy as np
+
+    _, folder = small_run
+    digit = np.zeros((28, 28), np.uint8)
+    digit[6:22, 12:16] = 255
+    cv2.imwrite(str(tmp_path / "one.png"), digit)
+    (tmp_path / "broken.png").write_text("not an image")
+    out = tmp_path / "read"
+    result = runner.invoke(app, ["predict", str(tmp_path / "one.png"), str(tmp_path / "broken.png"), "--model",
+                                 str(folder / "model_int8.tflite"), "--save", str(out), "--json"])
+    assert result.exit_code == 1  # one file could not be read; the other is still read and saved
+    report = json.loads("\n".join(result.output.strip().splitlines()[:-1]))
+    saved = cv2.imread(report[0]["saved"])
+    assert [p.name for p in out.iterdir()] == ["one.read.png"]
+    assert saved.shape[0] >= 280  # a 28×28 digit is enlarged so that its label fits
+    green = (saved[..., 1] > 150) & (saved[..., 0] < 100) & (saved[..., 2] < 100)
+    assert green.sum() > 100  # the digit's box is drawn
+    result = runner.invoke(app, ["predict", str(tmp_path / "one.png"), "--model", str(folder / "model_int8.tflite"),
+                                 "--save", str(tmp_path / "one.png")])
+    assert result.exit_code == 2 and "--save" in result.output

@@ -355,8 +355,14 @@ def predict(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on standard output.")] = False,
     min_confidence: Annotated[float, typer.Option(help="Below this probability a region is not a digit.")] = 0.5,
     threads: InterpreterThreadsOption = None,
+    save: Annotated[
+        Path | None,
+        typer.Option("--save", help="Also write each image with its digits boxed and labelled into this folder, "
+                     "as NAME.read.png.", show_default=False),
+    ] = None,
 ) -> None:
     """Read the digits in image files; unreadable files are reported and the rest still read."""
+    from core.outputs import check_output
     from runtime import load_model
     from runtime.errors import InputError
     from runtime.reader import read_image_file
@@ -367,6 +373,8 @@ def predict(
         raise ConfigError(f"--threads must be at least 1, got {threads}")
     from toolkit.runs import latest_exported
 
+    if save is not None:
+        check_output(save, option="--save", inputs=images, folder=True)
     loaded = load_model(model or latest_exported(), num_threads=threads)
     results, failures = [], []
     for path in images:
@@ -377,6 +385,8 @@ def predict(
             results.append({"file": str(path), "error": str(exc)})
             continue
         results.append({"file": str(path), **reading.to_json()})
+        if save is not None:
+            results[-1]["saved"] = str(_save_reading(path, reading, save))
     if as_json:
         console.print_json(json.dumps(results))
     else:
@@ -425,6 +435,21 @@ def explain(
         f"the step-by-step picture is {escape(str(out))}",
         highlight=False,
     )
+
+
+def _save_reading(image_path: Path, reading: Any, folder: Path) -> Path:
+    """Write the image with its digits drawn on it as ``folder/NAME.read.png``; returns the path."""
+    import numpy as np
+
+    from camera_demo.overlay import draw_reading
+    from core.atomic import write_bytes_atomic
+    from runtime.opencv import cv2
+
+    image = cv2().imdecode(np.fromfile(image_path, np.uint8), cv2().IMREAD_COLOR)
+    out = folder / f"{image_path.stem}.read.png"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(out, cv2().imencode(".png", draw_reading(image, reading))[1].tobytes())
+    return out
 
 
 # The camera's options are declared once, in camera_demo.config; the CLI hands its arguments over.

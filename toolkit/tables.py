@@ -128,13 +128,17 @@ def confidence_text(confidence: float) -> str:
 
 def predict_table(results: Sequence[dict], model_path: Path) -> Table:
     table = Table(
-        Column("file", no_wrap=True), "number", "digits (confidence)", title=f"Read with {model_path}", box=box.SIMPLE_HEAD
+        Column("file", no_wrap=True), "number", "digits (confidence) at x,y w×h", title=f"Read with {model_path}",
+        box=box.SIMPLE_HEAD
     )
     for result in results:
         if "error" in result:
             table.add_row(escape(result["file"]), "[red]-[/]", f"[red]{escape(result['error'])}[/]")
         else:
-            found = ", ".join(f"{d['name']} ({confidence_text(d['confidence'])})" for d in result["digits"]) or "no digit"
+            found = ", ".join(
+                f"{d['name']} ({confidence_text(d['confidence'])}) at {d['box'][0]},{d['box'][1]} {d['box'][2]}×{d['box'][3]}"
+                for d in result["digits"]
+            ) or "no digit"
             table.add_row(escape(result["file"]), result["number"] or "-", escape(found))
     return table
 
