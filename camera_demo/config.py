@@ -34,6 +34,8 @@ class CameraConfig:
         threads: Inference threads.
         width, height: Requested camera size.
         force: Replace a ``jsonl`` file that is not a frame log of the demo's.
+        loop: Play a file source over and over.
+        realtime: Pace a file source at its own frame rate.
     """
 
     model: Path = field(metadata=_option("exported .tflite or .onnx model", type=Path, metavar="PATH"))
@@ -46,6 +48,10 @@ class CameraConfig:
     width: int | None = field(default=None, metadata=_option("requested camera width, with --height", type=int, metavar="PX"))
     height: int | None = field(default=None, metadata=_option("requested camera height, with --width", type=int, metavar="PX"))
     force: bool = field(default=False, metadata=_option("replace a --jsonl file that is not a cnnkit frame log", action="store_true"))
+    loop: bool = field(default=False, metadata=_option("play a video or image folder over and over (to watch it with --serve)", action="store_true"))
+    realtime: bool = field(default=False, metadata=_option(
+        "show a video at its own frame rate (an image folder at one image a second) instead of as fast as it is read",
+        action="store_true"))
 
     def __post_init__(self) -> None:
         if self.max_frames is not None and self.max_frames < 1:
@@ -58,6 +64,8 @@ class CameraConfig:
             raise ConfigError(f"--width and --height must be positive, got {self.width}×{self.height}")
         if self.serve is not None:
             parse_address(self.serve)
+        if (self.loop or self.realtime) and (self.source.isdigit() or self.source == "picamera2"):
+            raise ConfigError("--loop and --realtime are for a video file or an image folder, not a camera")
         if self.jsonl not in (None, "-"):
             inputs = [self.model, Path(self.source)]
             check_output(Path(self.jsonl), option="--jsonl", inputs=inputs, is_ours=json_lines_with_key("frame"),

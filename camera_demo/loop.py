@@ -18,7 +18,7 @@ from camera_demo.errors import CameraError
 from camera_demo.overlay import FrameResult, draw_overlay
 from camera_demo.server import LiveView, parse_address
 from camera_demo.smoothing import ReadingSmoother
-from camera_demo.sources import open_source
+from camera_demo.sources import open_source, played
 from camera_demo.window import window_unavailable_reason
 from runtime import load_model, opencv
 from runtime.reader import read_digits
@@ -50,8 +50,18 @@ class RunSummary:
 
 
 def frame_record(result: FrameResult, time_ms: float) -> dict:
-    """The `--jsonl` object of one frame: digits left to right, boxes in frame pixels."""
-    return {"frame": result.index, "time_ms": round(time_ms, 3), **result.reading.to_json(), "fps": round(result.fps, 2)}
+    """The `--jsonl` object of one frame: digits left to right, boxes in frame pixels, stage times in ms.
+
+    ``fps`` is null on the first frame (no loop has been timed yet); ``stage_ms.draw`` is the
+    previous frame's (this frame's is drawn after the record is made).
+    """
+    return {
+        "frame": result.index,
+        "time_ms": round(time_ms, 3),
+        **result.reading.to_json(),
+        "fps": round(result.fps, 2) if result.fps > 0 else None,
+        "stage_ms": {name: round(ms, 3) for name, ms in result.stage_ms.items()},
+    }
 
 
 def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None] | None = None) -> RunSummary:
@@ -75,6 +85,7 @@ def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None
     with ExitStack() as cleanup:
         frames = LatestFrame(source) if source.live else source
         cleanup.callback(frames.close)
+        playing = frames if source.live else played(source, loop=config.loop, realtime=config.realtime)
         sink = _open_sink(config.jsonl, cleanup)
         listeners = [on_frame] if on_frame is not None else []
         if config.serve is not None:
@@ -86,8 +97,8 @@ def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None
             cleanup.callback(cv2.destroyAllWindows)
         smoother = ReadingSmoother()
         started = last = time.perf_counter()
-        fps, index, interrupted = 0.0, 0, False
-        iterator = iter(frames)
+        fps, index, interrupted, draw_ms = 0.0, 0, False, None
+        iterator = iter(playing)
         try:
             while config.max_frames is None or index < config.max_frames:
                 frame = next(iterator, None)
@@ -101,9 +112,11 @@ def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None
                     "find": reading.timings_ms.get("find_ms", 0.0),
                     "infer": reading.timings_ms.get("infer_ms", 0.0),
                 }
+                if draw_ms is not None:
+                    stage_ms["draw"] = draw_ms  # the previous frame's: this one's is drawn with it
                 result = FrameResult(index, reading, fps, stage_ms)
                 picture = draw_overlay(frame, result)
-                stage_ms["draw"] = (time.perf_counter() - found) * 1e3
+                draw_ms = (time.perf_counter() - found) * 1e3
                 if sink is not None:
                     sink.write(json.dumps(frame_record(result, (found - started) * 1e3)) + "\n")
                 for listener in listeners:

@@ -34,8 +34,13 @@ def draw_overlay(frame: np.ndarray, result: FrameResult) -> np.ndarray:
     canvas = draw_reading(frame, result.reading)
     scale = max(0.5, canvas.shape[0] / 480)
     stages = "  ".join(f"{name} {ms:.1f}" for name, ms in result.stage_ms.items())
-    _label(canvas, f"{result.fps:.0f} FPS  {stages} ms", (10, canvas.shape[0] - round(12 * scale)), 0.5 * scale)
+    _label(canvas, f"{fps_text(result.fps)} FPS  {stages} ms", (10, canvas.shape[0] - round(12 * scale)), 0.5 * scale)
     return canvas
+
+
+def fps_text(fps: float) -> str:
+    """The frame rate as the overlay and the web view both show it ("-" before the first loop is timed)."""
+    return f"{fps:.0f}" if fps > 0 else "-"
 
 
 def draw_reading(image: np.ndarray, reading: Reading) -> np.ndarray:

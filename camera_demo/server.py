@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 
 from camera_demo.errors import CameraError
-from camera_demo.overlay import FrameResult
+from camera_demo.overlay import FrameResult, fps_text
 from runtime import opencv
 
 _BOUNDARY = "cnnkitframe"
@@ -41,18 +41,22 @@ _PAGE = """<!doctype html>
  body { font-family: system-ui, sans-serif; background: #111; color: #eee; margin: 0; padding: 1rem; }
  #picture { max-width: 100%; border: 1px solid #444; }
  #number { font-size: 3rem; font-weight: bold; }
+ h1 { font-size: 1.2rem; margin: 0 0 .3rem; }
+ p { margin: 0 0 .6rem; max-width: 40rem; }
  .small { color: #aaa; }
 </style></head>
 <body>
+<h1>cnnkit camera</h1>
+<p class="small">The camera's live picture: each digit the model reads is boxed with its label and confidence; the number is the digits read left to right.</p>
 <div>number: <span id="number">-</span></div>
-<div class="small"><span id="fps">0</span> FPS · frame <span id="frame">0</span></div>
+<div class="small"><span id="fps">-</span> FPS · frame <span id="frame">0</span></div>
 <img id="picture" src="/stream.mjpg" alt="live camera picture">
 <script>
 async function refresh() {
   try {
     const state = await (await fetch('/state.json', {cache: 'no-store'})).json();
     document.getElementById('number').textContent = state.number ?? '-';
-    document.getElementById('fps').textContent = Math.round(state.fps);
+    document.getElementById('fps').textContent = state.fps_text;
     document.getElementById('frame').textContent = state.frame;
     document.body.dataset.streamFrames = state.stream_frames;
     document.body.dataset.imageWidth = document.getElementById('picture').naturalWidth;
@@ -152,7 +156,7 @@ class LiveView:
         self._condition = threading.Condition()
         self._jpeg: bytes | None = None
         self._sequence = 0
-        self._state = {"number": None, "digits": [], "fps": 0.0, "frame": 0, "stream_frames": 0}
+        self._state = {"number": None, "digits": [], "fps": 0.0, "fps_text": "-", "frame": 0, "stream_frames": 0}
         self._viewers = 0
         self._min_interval = 1.0 / max_stream_fps
         self._last_encoded = 0.0
@@ -183,7 +187,7 @@ class LiveView:
 
     def publish(self, result: FrameResult, picture: np.ndarray) -> None:
         """Take a processed frame from the loop (an ``on_frame`` callback)."""
-        state = {**result.reading.to_json(), "fps": round(result.fps, 1), "frame": result.index}
+        state = {**result.reading.to_json(), "fps": round(result.fps, 1), "fps_text": fps_text(result.fps), "frame": result.index}
         now = time.perf_counter()
         encode = self._viewers > 0 and now - self._last_encoded >= self._min_interval
         jpeg = None

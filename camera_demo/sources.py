@@ -31,6 +31,8 @@ class FrameSource(Protocol):
     live: bool
     #: Set when a file source ended before its end (a truncated video), saying how far it got.
     ended_early: str | None
+    #: Frames a second a file was made to be shown at (None for cameras, which run at their own pace).
+    frame_rate: float | None
 
     def __iter__(self) -> Iterator[np.ndarray]: ...
 
@@ -38,7 +40,7 @@ class FrameSource(Protocol):
 
 
 class VideoFileSource:
-    """Every frame of a video file, in order."""
+    """Every frame of a video file, in order; iterating again starts again from its first frame."""
 
     live = False
 
@@ -52,8 +54,19 @@ class VideoFileSource:
             self._capture.release()
             raise CameraError(f"{path} is not a video OpenCV can read")
         self._expected = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        rate = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.frame_rate = rate if 0.0 < rate <= 1000.0 else None
+        self._started = False
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        if self._started:  # a second pass (--loop): from the start again
+            cv2 = opencv.cv2()
+            self._capture.release()
+            self._capture = cv2.VideoCapture(str(self._path))
+            ok, self._first = self._capture.read() if self._capture.isOpened() else (False, None)
+            if not ok:
+                raise CameraError(f"{self._path} could not be read again from its start")
+        self._started = True
         frame, delivered = self._first, 0
         while frame is not None:
             yield frame
@@ -73,6 +86,7 @@ class ImageFolderSource:
 
     live = False
     ended_early = None
+    frame_rate = 1.0  # shown in real time as a slideshow, one image a second
 
     def __init__(self, pattern: str) -> None:
         path = Path(pattern)
@@ -104,6 +118,7 @@ class WebcamSource:
 
     live = True
     ended_early = None
+    frame_rate = None
     RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
     def __init__(self, index: int, width: int | None = None, height: int | None = None) -> None:
@@ -154,6 +169,7 @@ class Picamera2Source:
 
     live = True
     ended_early = None
+    frame_rate = None
 
     def __init__(self, width: int = 640, height: int = 480) -> None:
         try:
@@ -204,3 +220,23 @@ def open_source(spec: str, *, width: int | None = None, height: int | None = Non
     if path.is_file():
         return VideoFileSource(path)
     raise CameraError(f"source {spec!r} is neither a camera index, 'picamera2', a video file nor a folder of images")
+
+
+def played(source: FrameSource, *, loop: bool = False, realtime: bool = False) -> Iterator[np.ndarray]:
+    """The frames of a file source, over and over with ``loop``, at its own frame rate with ``realtime``.
+
+    Without either, frames come as fast as they are read: a run over a file is a benchmark.
+    """
+    started, shown = time.perf_counter(), 0
+    while True:
+        delivered = 0
+        for frame in source:
+            if realtime and source.frame_rate:
+                wait = started + shown / source.frame_rate - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+            yield frame
+            shown += 1
+            delivered += 1
+        if not loop or not delivered or source.ended_early:
+            return

@@ -107,7 +107,8 @@ def test_overlay_is_pure_and_draws_something():
 
 def test_jsonl_record_has_exactly_the_documented_keys():
     reading = Reading((Digit(2, "2", 0.91234, (1, 2, 3, 4)), Digit(7, "7", 0.5, (10, 2, 3, 4))))
-    record = frame_record(FrameResult(4, reading, 250.5), 16.25)
+    stages = {"capture": 0.1234, "find": 1.5, "infer": 0.25, "draw": 0.31}
+    record = frame_record(FrameResult(4, reading, 250.5, stages), 16.25)
     assert record == {
         "frame": 4,
         "time_ms": 16.25,
@@ -117,8 +118,32 @@ def test_jsonl_record_has_exactly_the_documented_keys():
         ],
         "number": "27",
         "fps": 250.5,
+        "stage_ms": {"capture": 0.123, "find": 1.5, "infer": 0.25, "draw": 0.31},
     }
     json.dumps(record)
+    # The first frame has no loop timed yet: no made-up 0 FPS.
+    assert frame_record(FrameResult(0, reading, 0.0), 0.0)["fps"] is None
+
+
+def test_a_video_loops_and_plays_at_its_own_frame_rate(tmp_path):
+    from camera_demo.sources import VideoFileSource, played
+
+    writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 20, (64, 48))
+    for value in range(5):
+        writer.write(np.full((48, 64, 3), value * 40, np.uint8))
+    writer.release()
+    source = VideoFileSource(tmp_path / "clip.avi")
+    assert source.frame_rate == pytest.approx(20.0)
+    looped = [round(float(frame.mean()) / 40) for _, frame in zip(range(12), played(source, loop=True))]
+    assert looped == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1]
+    started = time.perf_counter()
+    assert len(list(played(VideoFileSource(tmp_path / "clip.avi"), realtime=True))) == 5
+    assert time.perf_counter() - started >= 4 / 20 - 0.01  # five frames at 20 a second span 0.2 s
+
+
+def test_loop_and_realtime_are_refused_for_a_camera(tmp_path):
+    with pytest.raises(ConfigError, match="--loop and --realtime are for a video file or an image folder"):
+        CameraConfig(model=tmp_path / "m.tflite", source="0", loop=True)
 
 
 def test_video_and_folder_sources_read_every_frame(tmp_path):

@@ -82,3 +82,22 @@ def test_confidence_never_rounds_up_to_a_certainty():
     assert confidence_text(0.9999) == "99.9%"
     assert confidence_text(1.0) == "100.0%"
     assert confidence_text(0.5) == "50.0%"
+
+
+def test_help_texts_name_no_python_types_and_describe_every_camera_option():
+    import re
+
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+
+    for command in ("train", "export", "verify", "bench", "predict", "explain", "doctor"):
+        result = CliRunner().invoke(app, [command, "--help"], terminal_width=120)
+        assert result.exit_code == 0, result.output
+        assert "<bool>" not in result.output and "<list" not in result.output and "list[" not in result.output, command
+    from camera_demo.config import camera_parser
+
+    parser = camera_parser("python -m camera_demo")
+    undescribed = [action.option_strings for action in parser._actions if not (action.help or "").strip()]
+    assert not undescribed
+    assert re.search(r"--loop\s+play a video", parser.format_help())

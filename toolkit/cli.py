@@ -57,12 +57,18 @@ def _debug() -> bool:
     return os.environ.get(DEBUG_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Typer prints an argument's Python type beside it ("IMAGE <list[Path]>"); its help says what it is.
+if hasattr(typer.core, "TyperArgument"):
+    typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
 app = typer.Typer(
     cls=_ReportingGroup,
     help="Train, export, verify and run a handwritten-digit CNN on the edge.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: no type column, so no "<bool>" beside a flag or "<list[Path]>" beside files.
+    rich_markup_mode=None,
 )
 
 
@@ -235,7 +241,8 @@ ExportedModelOption = Annotated[
 
 ExportedArgument = Annotated[
     list[Path] | None,
-    typer.Argument(help="Exported .tflite/.onnx files. Default: every one beside the .keras.", show_default=False),
+    typer.Argument(help="Exported .tflite/.onnx files. Default: every one beside the .keras.", show_default=False,
+                   metavar="MODEL_FILE"),
 ]
 
 
@@ -350,7 +357,9 @@ def bench(
 
 @app.command()
 def predict(
-    images: Annotated[list[Path], typer.Argument(help="Image files: 28×28 MNIST-style digits or photos of handwriting.")],
+    images: Annotated[
+        list[Path], typer.Argument(help="Image files: 28×28 MNIST-style digits or photos of handwriting.", metavar="IMAGE")
+    ],
     model: ExportedModelOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on standard output.")] = False,
     min_confidence: Annotated[float, typer.Option(help="Below this probability a region is not a digit.")] = 0.5,
@@ -397,7 +406,7 @@ def predict(
 
 @app.command()
 def explain(
-    image: Annotated[Path, typer.Argument(help="A photo of a handwritten digit, or a 28×28 MNIST-style image.")],
+    image: Annotated[Path, typer.Argument(help="A photo of a handwritten digit, or a 28×28 MNIST-style image.", metavar="IMAGE")],
     model: Annotated[
         Path | None,
         typer.Option("--model", help="A .keras file or an exported .tflite. Default: the newest runs/*/model_int8.tflite "
