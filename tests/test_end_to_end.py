@@ -269,3 +269,27 @@ def test_per_layer_errors_of_the_int8_model_are_finite_and_in_network_order(veri
     assert [layer["op"] for layer in layers][:2] == ["CONV_2D", "MAX_POOL_2D"]
     assert all(np.isfinite(layer["sqnr_db"]) and 15.0 < layer["sqnr_db"] < 130.0 for layer in layers), layers
     assert models["model_fp32.tflite"]["layers"] is None  # only full-integer models are measured
+
+
+@pytest.mark.slow
+def test_the_shipped_samples_read_as_the_readme_says(trained_run, verify_report, tmp_path):
+    examples = Path(__file__).parent.parent / "examples"
+    model = str(trained_run / "model_int8.tflite")
+    read = subprocess.run(
+        [str(CNNKIT), "predict", "--model", model, "--json", str(examples / "sample_photo.jpg"), str(examples / "sample_digit.png")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert read.returncode == 0, read.stderr
+    assert [result["number"] for result in json.loads(read.stdout)] == ["2026", "6"]
+    played = subprocess.run(
+        [str(CNNKIT), "camera", "--model", model, "--source", str(examples / "sample_video.mp4"), "--headless", "--jsonl", "-"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert played.returncode == 0, played.stderr
+    numbers = [json.loads(line)["number"] for line in played.stdout.splitlines()]
+    assert len(numbers) == 48 and numbers[:24].count("2026") >= 20 and numbers[24:].count("1957") >= 20, numbers
+    explained = subprocess.run(
+        [str(CNNKIT), "explain", str(examples / "sample_digit.png"), "--model", model, "--out", str(tmp_path / "six.explained.png")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert explained.returncode == 0 and "reads 6" in explained.stdout, explained.stdout + explained.stderr
