@@ -229,7 +229,7 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
             continue
         if _cut_by_frame_edge(ink, mask, x, y):
             continue
-        if _along_an_edge(gray, x, y, w, h):
+        if _along_an_edge(gray, binary, x, y, w, h):
             continue
         regions.append(Region((x, y, w, h), mask))
     return InkPage(
@@ -355,25 +355,30 @@ def _cut_by_frame_edge(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> boo
     return any(np.count_nonzero(edge >= strong) >= _EDGE_INK_PIXELS for edge in edges)
 
 
-def _along_an_edge(gray: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+def _along_an_edge(gray: np.ndarray, binary: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     """True for a thin line between two grounds of different brightness: a page's or a desk's edge.
 
     A stroke has paper on both sides; the dark rim where a page meets a desk has paper on
-    one side and the desk on the other.
+    one side and the desk on the other. Only ground (no ink of ``binary``) is compared: below
+    the detached top bar of a "5" lies its body.
     """
     thin_upright, thin_across = w < _EDGE_LINE_ASPECT * h, h < _EDGE_LINE_ASPECT * w
     if not (thin_upright or thin_across):
         return False
     gap, depth = 2, 5
     if thin_upright:
-        before = gray[y : y + h, max(0, x - gap - depth) : max(0, x - gap)]
-        after = gray[y : y + h, x + w + gap : x + w + gap + depth]
+        sides = [(slice(y, y + h), slice(max(0, x - gap - depth), max(0, x - gap))),
+                 (slice(y, y + h), slice(x + w + gap, x + w + gap + depth))]
     else:
-        before = gray[max(0, y - gap - depth) : max(0, y - gap), x : x + w]
-        after = gray[y + h + gap : y + h + gap + depth, x : x + w]
-    if not before.size or not after.size:
-        return False
-    one, other = float(np.median(before)), float(np.median(after))
+        sides = [(slice(max(0, y - gap - depth), max(0, y - gap)), slice(x, x + w)),
+                 (slice(y + h + gap, y + h + gap + depth), slice(x, x + w))]
+    grounds = []
+    for rows, cols in sides:
+        ground = gray[rows, cols][binary[rows, cols] == 0]
+        if ground.size < max(4, 0.3 * gray[rows, cols].size):
+            return False  # ink or the frame's edge beside it: nothing to compare
+        grounds.append(float(np.median(ground)))
+    one, other = grounds
     return abs(one - other) > _EDGE_CONTRAST * max(one, other)
 
 

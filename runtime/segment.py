@@ -178,12 +178,16 @@ class Lattice:
             count = len(pieces)
             best = [0.0] + [-math.inf] * count
             back: list[tuple[int, int | None]] = [(0, None)] * (count + 1)
+            skips = np.cumsum([0.0] + [skip_digit if sized else _SKIP_FRAGMENT for sized in self.digit_sized[cluster]])
             for stop in range(1, count + 1):
-                skip = skip_digit if self.digit_sized[cluster][stop - 1] else _SKIP_FRAGMENT
-                best[stop], back[stop] = best[stop - 1] + skip, (stop - 1, None)
+                best[stop], back[stop] = best[stop - 1] + skips[stop] - skips[stop - 1], (stop - 1, None)
                 for index in by_stop.get((cluster, stop), []):
                     start = self.hypotheses[index].start
                     score = best[start] + scores[index]
+                    if confidence[index] < min_confidence:
+                        # A reading too unsure to report leaves its pieces out all the same: it may
+                        # not cost less than leaving them out, or unsure readings would crowd out sure ones.
+                        score = min(score, best[start] + skips[stop] - skips[start])
                     if start > 0 and pieces[start - 1].region == pieces[start].region:
                         score -= _CUT_COST
                     previous = back[start][1]

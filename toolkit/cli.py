@@ -178,6 +178,79 @@ def train(
     )
 
 
+@app.command()
+def pipeline(
+    data: DataOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="The run folder. Default: runs/<date>-<time>-seed<N>.", show_default=False)
+    ] = None,
+    recipe: Annotated[Recipe, typer.Option("--recipe", help="The training recipe (see `cnnkit train --help`).")] = Recipe.DEFAULT,
+    seed: Annotated[int, typer.Option(help="Random seed of training and calibration.")] = 0,
+    force: ForceOption = False,
+) -> None:
+    """Train, export every variant, verify on all test images, time them, and write report.html; exit 1 if verify fails."""
+    from core.outputs import check_output
+    from toolkit.runs import is_run_folder
+
+    out_dir = out or RUNS_DIR / time.strftime(f"%Y%m%d-%H%M%S-seed{seed}")
+    check_output(out_dir, option="--out", inputs=[data] if data else [], is_ours=is_run_folder, kind="run folder",
+                 force=force, folder=True)
+    config = TrainConfig.from_recipe(recipe, out_dir, seed=seed)
+    dataset = _dataset(data)
+    from toolkit.pipeline import run_pipeline
+    from toolkit.progress import RichTrainProgress
+    from toolkit.verify import VerificationFailed
+
+    started = time.perf_counter()
+    steps = {"export": "exporting 6 variants", "verify": "verifying on every test image", "bench": "timing every model",
+             "report": "writing report.html"}
+    done = {"export": "trained", "verify": "exported 6 variants", "bench": "verified", "report": "timed"}
+    with RichTrainProgress(console) as progress:
+        def on_step(step: str) -> None:
+            progress.note(f"[green]✓[/] {done[step]}")
+            progress.step(steps[step])
+
+        result = run_pipeline(config, dataset, progress=progress, on_step=on_step)
+    console.print(tables.verify_table(result.verify, result.run_dir / "model.keras"))
+    photo = result.run_dir / "photo.png"
+    from runtime.opencv import cv2
+    from toolkit.report import camera_like_photo
+
+    cv2().imwrite(str(photo), camera_like_photo(dataset.x_test[1]))
+    cnnkit = sys.argv[0] if Path(sys.argv[0]).name == "cnnkit" else "cnnkit"
+    model_int8 = result.run_dir / "model_int8.tflite"
+    video = Path("examples/sample_video.mp4")
+    camera = (f"{cnnkit} camera --model {model_int8} --source {video} --headless --serve 8080 --loop --realtime"
+              if video.is_file() else f"{cnnkit} camera --model {model_int8} --source 0")
+    verdict = "[bold green]verified[/]" if result.verify.passed else "[bold red]verification FAILED[/]"
+    console.print(
+        f"\n[bold]test accuracy {result.metrics['test_accuracy']:.2%}[/] · {verdict} · "
+        f"{time.perf_counter() - started:.0f} s in all\nreport: {escape(str(result.report_path))}\n\nTry next:\n"
+        f"  {escape(cnnkit)} predict {escape(str(photo))} --model {escape(str(model_int8))} --save {escape(str(result.run_dir / 'read'))}\n"
+        f"  {escape(cnnkit)} explain {escape(str(photo))} --model {escape(str(model_int8))}\n"
+        f"  {escape(camera)}",
+        highlight=False,
+    )
+    if not result.verify.passed:
+        raise VerificationFailed("; ".join(result.verify.failures()) + f" (the report says so: {result.report_path})")
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (it holds metrics.json).", metavar="RUN_DIR")],
+    data: DataOption = None,
+) -> None:
+    """Rebuild a run's report.html from its files (metrics.json, verify.json, bench.json, models), without retraining."""
+    from toolkit.report import build_report
+
+    if not run_dir.is_dir():
+        raise ConfigError(f"{run_dir} is not a folder; give a run folder such as runs/quickstart")
+    dataset = _dataset(data)
+    with console.status(f"writing {run_dir / 'report.html'}"):
+        path = build_report(run_dir, dataset.x_test, dataset.y_test)
+    console.print(f"wrote {escape(str(path))}", highlight=False)
+
+
 ModelOption = Annotated[
     Path | None,
     typer.Option("--model", help="The trained .keras file. Default: the newest runs/*/model.keras.", show_default=False),

@@ -13,7 +13,7 @@ class RichTrainProgress:
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
-            TextColumn("training"),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -22,7 +22,7 @@ class RichTrainProgress:
             console=console,
             transient=True,
         )
-        self._task = self._progress.add_task("train", total=None)
+        self._task = self._progress.add_task("training", total=None)
 
     def __enter__(self) -> RichTrainProgress:
         self._progress.start()
@@ -40,4 +40,13 @@ class RichTrainProgress:
         line = f"epoch {epoch}/{epochs}: loss {logs['loss']:.4f}, accuracy {logs['accuracy']:.4f}"
         if "val_accuracy" in logs:
             line += f"; validation loss {logs['val_loss']:.4f}, accuracy {logs['val_accuracy']:.4f}"
+        self._progress.console.print(line, highlight=False)
+
+    def step(self, description: str) -> None:
+        """Replace the current bar with a new step of unknown length (the pipeline's export, verify, ...)."""
+        self._progress.remove_task(self._task)
+        self._task = self._progress.add_task(description, total=None)
+
+    def note(self, line: str) -> None:
+        """Print a line above the bar."""
         self._progress.console.print(line, highlight=False)

@@ -40,6 +40,7 @@ class ModelCheck:
     agreement: float | None = None
     changed: int | None = None
     changed_indices: list[int] = field(default_factory=list)
+    changed_labels: list[list[int]] = field(default_factory=list)  # [Keras's, this model's] per changed image
     max_abs_diff: float | None = None
     per_class_accuracy: list[float] = field(default_factory=list)
     passed: bool = False
@@ -197,6 +198,7 @@ def _check_one(
         agreement=1.0 - len(changed) / len(labels),
         changed=len(changed),
         changed_indices=[int(i) for i in changed],
+        changed_labels=[[int(baseline_predicted[i]), int(predicted[i])] for i in changed],
         max_abs_diff=float(np.max(np.abs(probabilities - baseline))),
         per_class_accuracy=per_class_accuracy(labels, predicted),
         passed=problem is None,
