@@ -7,11 +7,10 @@ BIN := $(VENV)/bin
 
 .PHONY: quickstart test install
 
-## Install everything, train the default model into runs/quickstart, export every variant, verify them.
+## Install everything, then train the default model into runs/quickstart, export every variant, verify
+## them on every test image, time them and write runs/quickstart/report.html (`cnnkit pipeline`).
 quickstart: install
-	$(BIN)/cnnkit train --out runs/quickstart
-	$(BIN)/cnnkit export --model runs/quickstart/model.keras --format all
-	$(BIN)/cnnkit verify --model runs/quickstart/model.keras
+	$(BIN)/cnnkit pipeline --out runs/quickstart
 
 ## Install everything, then run the whole test suite (the slow end-to-end test included).
 test: install

@@ -294,3 +294,27 @@ def test_the_shipped_samples_read_as_the_readme_says(trained_run, verify_report,
         capture_output=True, text=True, timeout=300,
     )
     assert explained.returncode == 0 and "reads 6" in explained.stdout, explained.stdout + explained.stderr
+
+
+@pytest.mark.slow
+def test_pipeline_writes_a_verified_run_with_its_report_quietly(mnist_dir, tmp_path):
+    from conftest import assert_no_library_noise
+
+    run = tmp_path / "run"
+    completed = subprocess.run([str(CNNKIT), "pipeline", "--data", str(mnist_dir), "--out", str(run)],
+                               capture_output=True, text=True, timeout=1800)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert_no_library_noise(completed)
+    for name in ("model.keras", "metrics.json", "model_int8.tflite", "model_int8.onnx", "verify.json", "bench.json",
+                 "report.html", "photo.png"):
+        assert (run / name).is_file(), name
+    verify = json.loads((run / "verify.json").read_text())
+    assert verify["passed"] and any(model["layers"] for model in verify["models"])
+    out = completed.stdout
+    assert "verified" in out and str(run / "report.html") in out and "Try next:" in out
+    # The three suggested commands work as printed.
+    suggested = [line.strip() for line in out.splitlines()[out.splitlines().index("Try next:") + 1:] if line.strip()]
+    assert len(suggested) == 3
+    for command in suggested[:2]:
+        tried = subprocess.run(command.split(), capture_output=True, text=True, timeout=300)
+        assert tried.returncode == 0, command + "\n" + tried.stdout + tried.stderr

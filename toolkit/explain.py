@@ -140,12 +140,15 @@ def _row(caption: str, panel: np.ndarray) -> np.ndarray:
 
 
 def _photo_panel(cv, explanation: Explanation) -> np.ndarray:
-    photo = explanation.photo.copy()
-    x, y, w, h = explanation.box
-    thickness = max(2, round(max(photo.shape[:2]) / 300))
-    cv.rectangle(photo, (x, y), (x + w, y + h), (0, 160, 0), thickness)
+    """The image 220 pixels tall with the digit's box; a 28×28 digit is the box itself (none drawn)."""
+    photo = explanation.photo
     scale = 220 / photo.shape[0]
-    return cv.resize(photo, (max(1, round(photo.shape[1] * scale)), 220), interpolation=cv.INTER_AREA)
+    small = cv.resize(photo, (max(1, round(photo.shape[1] * scale)), 220),
+                      interpolation=cv.INTER_NEAREST if scale > 1 else cv.INTER_AREA)
+    x, y, w, h = (round(value * scale) for value in explanation.box)
+    if (w, h) != (small.shape[1], small.shape[0]):
+        cv.rectangle(small, (x, y), (x + w, y + h), (0, 160, 0), 2)
+    return small
 
 
 def _upscale(cv, image: np.ndarray, factor: int, mode: str) -> np.ndarray:

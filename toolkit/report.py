@@ -262,7 +262,7 @@ def _bench_chart(rows: list[dict]) -> str:
     height = len(shown) * (bar + gap) + 30
     longest_p50 = max(row["p50_us"] for row in shown)
     largest = max(row["size_bytes"] for row in shown)
-    parts = [f"<svg viewBox=\"0 0 {label + 2 * width + 80} {height}\" width=\"100%\" role=\"img\" "
+    parts = [f"<svg viewBox=\"0 0 {label + 2 * width + 140} {height}\" width=\"100%\" role=\"img\" "
              "aria-label=\"latency and size per model\">",
              f"<text x=\"{label}\" y=\"12\">latency per digit (p50)</text>",
              f"<text x=\"{label + width + 60}\" y=\"12\">file size</text>"]
