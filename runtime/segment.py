@@ -21,8 +21,11 @@ from runtime.preprocess import InkPage, mnist_style
 
 # Pieces of one digit are joined across gaps up to this many heights (a lifted pen).
 _BRIDGE = 0.15
-# A region wider than this many heights may hold more than one digit: it is cut into pieces.
-_CUT_ASPECT = 0.95
+# A region wider than this many heights holds more than one digit: it is cut into pieces at once.
+# A narrower one is cut only when the model cannot read it surely whole (the second look): a
+# wide "0" read surely costs no strips, and on the tuning pages this read better than cutting
+# everything wider than 0.95 heights (87.0% / 65.2% against 86.8% / 64.0%) in two thirds the time.
+_CUT_ASPECT = 1.6
 # A region the model cannot read surely whole is cut too when it is wider than this ("13" touching).
 _UNSURE_CUT_ASPECT = 0.45
 # A digit read at least this surely needs no second look.

@@ -81,7 +81,9 @@ def test_touching_digits_are_one_region_with_a_cut_hypothesis_for_each_digit():
     _zero(frame, 250, 160, 120)  # the two zeros' strokes touch
     page = find_ink(frame)
     assert len(page.regions) == 1
-    boxes = [h.box for h in build_lattice(page).hypotheses]
+    # Under 1.6 heights wide, a region is cut on the second look, once the model could not read it whole.
+    assert [h.box for h in build_lattice(page).hypotheses] == [page.to_frame(page.regions[0].box)]
+    boxes = [h.box for h in build_lattice(page, also_cut=frozenset({0})).hypotheses]
     whole = page.regions[0].box
     assert any(box[2] >= whole[2] - 2 for box in boxes), "the whole region is a hypothesis"
     left = [box for box in boxes if box[0] <= 148 and box[0] + box[2] <= 222]
@@ -103,7 +105,7 @@ def test_best_reading_follows_the_model_and_the_priors():
     frame = _paper()
     _zero(frame, 180, 160, 120)
     _zero(frame, 250, 160, 120)
-    lattice = build_lattice(find_ink(frame))
+    lattice = build_lattice(find_ink(frame), also_cut=frozenset({0}))
     whole = [i for i, h in enumerate(lattice.hypotheses) if h.stop - h.start == len(lattice.clusters[0])]
     assert whole
     # A model sure of the whole region as one digit and unsure of every piece: one digit.
@@ -160,7 +162,7 @@ def test_two_touching_digits_are_cut_into_strips_the_model_can_join():
     _zero(frame, 250, 160, 120)  # the zero's top left touches the end of the seven's bar
     page = find_ink(frame)
     assert len(page.regions) == 1
-    lattice = build_lattice(page)
+    lattice = build_lattice(page, also_cut=frozenset({0}))  # the second look, after an unsure whole reading
     assert len(lattice.clusters[0]) >= 4  # strips: each digit is a run of them
     boxes = [h.box for h in lattice.hypotheses]
     assert any(abs(box[0] - 147) <= 4 and box[0] + box[2] <= 235 for box in boxes), boxes
