@@ -193,8 +193,10 @@ def test_camera_reads_a_video_headless_into_jsonl(trained_run, verify_report, mn
     records = [json.loads(line) for line in completed.stdout.splitlines()]
     assert [r["frame"] for r in records] == list(range(len(truth))), "a file is read frame by frame, every frame"
     for record in records:
-        assert set(record) == {"frame", "time_ms", "digits", "number", "fps"}
+        assert set(record) == {"frame", "time_ms", "digits", "number", "fps", "stage_ms"}
         assert [d["box"][0] for d in record["digits"]] == sorted(d["box"][0] for d in record["digits"])
+    assert records[0]["fps"] is None and all(r["fps"] > 0 for r in records[1:])
+    assert "draw" not in records[0]["stage_ms"] and all(r["stage_ms"]["draw"] > 0 for r in records[1:])
     exact = np.mean([record["number"] == number for record, number in zip(records, truth, strict=True)])
     assert exact >= 0.8, exact
 
