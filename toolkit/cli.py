@@ -212,11 +212,7 @@ def pipeline(
 
         result = run_pipeline(config, dataset, progress=progress, on_step=on_step)
     console.print(tables.verify_table(result.verify, result.run_dir / "model.keras"))
-    photo = result.run_dir / "photo.png"
-    from runtime.opencv import cv2
-    from toolkit.report import camera_like_photo
-
-    cv2().imwrite(str(photo), camera_like_photo(dataset.x_test[1]))
+    photo = result.photo_path
     cnnkit = sys.argv[0] if Path(sys.argv[0]).name == "cnnkit" else "cnnkit"
     model_int8 = result.run_dir / "model_int8.tflite"
     video = Path("examples/sample_video.mp4")

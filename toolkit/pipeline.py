@@ -3,8 +3,8 @@
 Each step is the library function its own command calls, with the run folder as the one
 place everything goes: ``model.keras`` and ``metrics.json`` (train), the six exported
 models (export), ``verify.json`` with per-layer errors (verify), ``bench.json`` (a short
-bench) and ``report.html``. The report is written even when verification fails; it then
-says why.
+bench), ``report.html``, and ``photo.png`` (a test digit on a camera-like page, for the
+commands to try next). The report is written even when verification fails; it then says why.
 """
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.atomic import write_text_atomic
+from core.atomic import write_bytes_atomic, write_text_atomic
 from toolkit.bench import BenchReport
 from toolkit.config import BenchConfig, TrainConfig, VerifyConfig
 from toolkit.data import Dataset
-from toolkit.report import BENCH_FILE, VERIFY_FILE, build_report
+from toolkit.report import BENCH_FILE, VERIFY_FILE, build_report, camera_like_photo
 from toolkit.train import TrainProgress
 from toolkit.verify import VerifyReport
 
 # A short bench: enough calls for stable medians, seconds instead of a minute.
 BENCH_CALLS = 300
 BENCH_KERAS_PREDICT_CALLS = 20
+PHOTO_FILE = "photo.png"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class PipelineResult:
     bench: BenchReport
     report_path: Path
     exported: tuple[Path, ...]
+    photo_path: Path  # a camera-like photo of a test digit, for the commands to try next
 
 
 def run_pipeline(
@@ -77,4 +79,10 @@ def run_pipeline(
     write_text_atomic(trained.out_dir / BENCH_FILE, json.dumps(bench.to_json(), indent=2) + "\n")
     on_step("report")
     report_path = build_report(trained.out_dir, dataset.x_test, dataset.y_test)
-    return PipelineResult(trained.out_dir, trained.metrics, verify, bench, report_path, exported)
+    photo_path = trained.out_dir / PHOTO_FILE
+    from runtime.opencv import cv2
+
+    ok, encoded = cv2().imencode(".png", camera_like_photo(dataset.x_test[1]))
+    if ok:
+        write_bytes_atomic(photo_path, encoded.tobytes())
+    return PipelineResult(trained.out_dir, trained.metrics, verify, bench, report_path, exported, photo_path)
