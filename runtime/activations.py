@@ -18,6 +18,8 @@ import numpy as np
 from core.contract import PIXEL_SCALE
 from core.errors import ModelError
 
+# Operators that only change the number format (or stand for a delegated graph) are no layer.
+_FORMAT_OPS = frozenset({"QUANTIZE", "DEQUANTIZE", "DELEGATE"})
 STAGES = ("conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "probabilities")
 
 
@@ -94,15 +96,9 @@ def tflite_activations(path: Path, image: np.ndarray) -> dict[str, np.ndarray]:
     tensors = {detail["index"]: detail for detail in interpreter.get_tensor_details()}
 
     def value(index: int) -> np.ndarray:
-        array = interpreter.get_tensor(index)
-        parameters = tensors[index]["quantization_parameters"]
-        scales, zero_points = parameters["scales"], parameters["zero_points"]
-        if array.dtype == np.float32 or not len(scales):
-            return array.astype(np.float32)
-        shape = [-1] + [1] * (array.ndim - 1) if len(scales) > 1 else [1]
-        return (array.astype(np.float32) - zero_points.reshape(shape)) * scales.reshape(shape).astype(np.float32)
+        return dequantized(interpreter, tensors[index])
 
-    ops = [op for op in interpreter._get_ops_details() if op["op_name"] not in ("QUANTIZE", "DEQUANTIZE", "DELEGATE")]
+    ops = network_ops(interpreter)
     if [op["op_name"] for op in ops][:4] != ["CONV_2D", "MAX_POOL_2D", "CONV_2D", "MAX_POOL_2D"]:
         raise ModelError(f"{path} is not the reference network (it starts {[op['op_name'] for op in ops][:4]})")
     conv1, pool1, conv2, pool2 = ops[:4]
@@ -116,6 +112,22 @@ def tflite_activations(path: Path, image: np.ndarray) -> dict[str, np.ndarray]:
     stages["pool2"] = value(int(pool2["outputs"][0]))[0]
     stages["probabilities"] = value(interpreter.get_output_details()[0]["index"])[0]
     return stages
+
+
+def network_ops(interpreter) -> list[dict]:
+    """The interpreter's operators that are layers of the network, in run order (not QUANTIZE and the like)."""
+    return [op for op in interpreter._get_ops_details() if op["op_name"] not in _FORMAT_OPS]  # the one API that lists ops
+
+
+def dequantized(interpreter, detail: dict) -> np.ndarray:
+    """A tensor's values as float32: as they are for a float tensor, else with its (per-channel) scale and zero point."""
+    array = interpreter.get_tensor(detail["index"])
+    parameters = detail["quantization_parameters"]
+    scales, zero_points = parameters["scales"], parameters["zero_points"]
+    if array.dtype == np.float32 or not len(scales):
+        return array.astype(np.float32)
+    shape = [-1] + [1] * (array.ndim - 1) if len(scales) > 1 else [1]
+    return (array.astype(np.float32) - zero_points.reshape(shape)) * scales.reshape(shape).astype(np.float32)
 
 
 def open_with_every_tensor(path: Path, batch: int):

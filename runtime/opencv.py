@@ -6,6 +6,9 @@ import importlib
 import os
 from types import ModuleType
 
+import numpy as np
+
+from core.atomic import write_bytes_atomic
 from runtime.errors import InputError
 
 MAX_IMAGE_PIXELS = 100_000_000  # 100 megapixels: any phone photo; at most 300 MB decoded
@@ -31,3 +34,20 @@ def cv2() -> ModuleType:
         raise InputError(
             f"reading photos and camera frames needs OpenCV ({exc}); pip install 'cnnkit[camera]'"
         ) from None
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """An image (gray or BGR uint8) encoded as PNG.
+
+    Raises:
+        InputError: OpenCV cannot encode it.
+    """
+    ok, encoded = cv2().imencode(".png", image)
+    if not ok:
+        raise InputError(f"OpenCV could not encode a {image.shape} {image.dtype} picture as PNG")
+    return encoded.tobytes()
+
+
+def write_png(path: str | os.PathLike[str], image: np.ndarray) -> None:
+    """Write ``image`` to ``path`` as PNG, atomically (a temporary name, then renamed)."""
+    write_bytes_atomic(path, png_bytes(image))

@@ -136,12 +136,7 @@ def train(
     force: ForceOption = False,
 ) -> None:
     """Train the reference CNN; write model.keras, metrics.json and four pictures."""
-    from core.outputs import check_output
-    from toolkit.runs import is_run_folder
-
-    out_dir = out or RUNS_DIR / time.strftime(f"%Y%m%d-%H%M%S-seed{seed}")
-    check_output(out_dir, option="--out", inputs=[data] if data else [], is_ours=is_run_folder, kind="run folder",
-                 force=force, folder=True)
+    out_dir = _run_folder(out, seed, data, force)
     config = TrainConfig.from_recipe(
         recipe,
         out_dir,
@@ -178,6 +173,17 @@ def train(
     )
 
 
+def _run_folder(out: Path | None, seed: int, data: Path | None, force: bool) -> Path:
+    """The run folder of train and pipeline (default runs/<date>-<time>-seed<N>), checked before any work."""
+    from core.outputs import check_output
+    from toolkit.runs import is_run_folder
+
+    out_dir = out or RUNS_DIR / time.strftime(f"%Y%m%d-%H%M%S-seed{seed}")
+    check_output(out_dir, option="--out", inputs=[data] if data else [], is_ours=is_run_folder, kind="run folder",
+                 force=force, folder=True)
+    return out_dir
+
+
 @app.command()
 def pipeline(
     data: DataOption = None,
@@ -189,26 +195,21 @@ def pipeline(
     force: ForceOption = False,
 ) -> None:
     """Train, export every variant, verify on all test images, time them, and write report.html; exit 1 if verify fails."""
-    from core.outputs import check_output
-    from toolkit.runs import is_run_folder
-
-    out_dir = out or RUNS_DIR / time.strftime(f"%Y%m%d-%H%M%S-seed{seed}")
-    check_output(out_dir, option="--out", inputs=[data] if data else [], is_ours=is_run_folder, kind="run folder",
-                 force=force, folder=True)
-    config = TrainConfig.from_recipe(recipe, out_dir, seed=seed)
+    config = TrainConfig.from_recipe(recipe, _run_folder(out, seed, data, force), seed=seed)
     dataset = _dataset(data)
     from toolkit.pipeline import run_pipeline
     from toolkit.progress import RichTrainProgress
     from toolkit.verify import VerificationFailed
 
     started = time.perf_counter()
-    steps = {"export": "exporting 6 variants", "verify": "verifying on every test image", "bench": "timing every model",
-             "report": "writing report.html"}
-    done = {"export": "trained", "verify": "exported 6 variants", "bench": "verified", "report": "timed"}
+    # Each step as it starts: what the step before it did, and what this one does.
+    steps = {"export": ("trained", "exporting 6 variants"), "verify": ("exported 6 variants", "verifying on every test image"),
+             "bench": ("verified", "timing every model"), "report": ("timed", "writing report.html")}
     with RichTrainProgress(console) as progress:
         def on_step(step: str) -> None:
-            progress.note(f"[green]✓[/] {done[step]}")
-            progress.step(steps[step])
+            finished, starting = steps[step]
+            progress.note(f"[green]✓[/] {finished}")
+            progress.step(starting)
 
         result = run_pipeline(config, dataset, progress=progress, on_step=on_step)
     console.print(tables.verify_table(result.verify, result.run_dir / "model.keras"))
@@ -489,9 +490,8 @@ def explain(
     force: ForceOption = False,
 ) -> None:
     """Draw how the network reads a digit: each layer's feature maps and the ten probabilities, in one picture."""
-    from core.atomic import write_bytes_atomic
     from core.outputs import check_output
-    from runtime.opencv import cv2
+    from runtime.opencv import write_png
     from toolkit.explain import draw, explain_image
     from toolkit.runs import latest_exported
 
@@ -502,10 +502,7 @@ def explain(
     check_output(out, option="--out", inputs=[image, model_path], is_ours=lambda path: path.name.endswith(".explained.png"),
                  kind="explain picture", force=force)
     explanation = explain_image(image, model_path)
-    ok, encoded = cv2().imencode(".png", draw(explanation))
-    if not ok:
-        raise ConfigError(f"could not encode the picture for {out}")
-    write_bytes_atomic(out, encoded.tobytes())
+    write_png(out, draw(explanation))
     label = explanation.label
     console.print(
         f"{escape(str(image))}: reads {escape(explanation.class_names[label])} "
@@ -520,13 +517,12 @@ def _save_reading(image_path: Path, reading: Any, folder: Path) -> Path:
     import numpy as np
 
     from camera_demo.overlay import draw_reading
-    from core.atomic import write_bytes_atomic
-    from runtime.opencv import cv2
+    from runtime.opencv import cv2, write_png
 
     image = cv2().imdecode(np.fromfile(image_path, np.uint8), cv2().IMREAD_COLOR)
     out = folder / f"{image_path.stem}.read.png"
     folder.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(out, cv2().imencode(".png", draw_reading(image, reading))[1].tobytes())
+    write_png(out, draw_reading(image, reading))
     return out
 
 

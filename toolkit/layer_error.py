@@ -18,10 +18,8 @@ from typing import Any
 import numpy as np
 
 from core.errors import ModelError
-from runtime.activations import model_input, open_with_every_tensor
+from runtime.activations import dequantized, model_input, network_ops, open_with_every_tensor
 
-# Operators that only change the number format carry no layer of the network.
-_FORMAT_OPS = {"QUANTIZE", "DEQUANTIZE", "DELEGATE"}
 # Noise below this share of the signal's energy is reported as this (≈ 120 dB): a finite number.
 _NOISE_FLOOR = 1e-12
 
@@ -78,15 +76,9 @@ def _layer_outputs(path: Path, images: np.ndarray) -> list[tuple[str, str, np.nd
     interpreter.invoke()
     tensors = {detail["index"]: detail for detail in interpreter.get_tensor_details()}
     outputs = []
-    for op in interpreter._get_ops_details():  # the one API that lists operators in run order
-        if op["op_name"] in _FORMAT_OPS:
-            continue
-        index = int(op["outputs"][0])
-        value = interpreter.get_tensor(index)
-        scale, zero_point = tensors[index]["quantization"]
-        if value.dtype != np.float32:
-            value = (value.astype(np.float32) - zero_point) * scale
-        outputs.append((op["op_name"], _layer_name(tensors[index]["name"], op["op_name"]), value))
+    for op in network_ops(interpreter):
+        output = tensors[int(op["outputs"][0])]
+        outputs.append((op["op_name"], _layer_name(output["name"], op["op_name"]), dequantized(interpreter, output)))
     return outputs
 
 

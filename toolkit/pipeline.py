@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.atomic import write_bytes_atomic, write_text_atomic
+from core.atomic import write_text_atomic
 from toolkit.bench import BenchReport
 from toolkit.config import BenchConfig, TrainConfig, VerifyConfig
 from toolkit.data import Dataset
@@ -80,9 +80,7 @@ def run_pipeline(
     on_step("report")
     report_path = build_report(trained.out_dir, dataset.x_test, dataset.y_test)
     photo_path = trained.out_dir / PHOTO_FILE
-    from runtime.opencv import cv2
+    from runtime.opencv import write_png
 
-    ok, encoded = cv2().imencode(".png", camera_like_photo(dataset.x_test[1]))
-    if ok:
-        write_bytes_atomic(photo_path, encoded.tobytes())
+    write_png(photo_path, camera_like_photo(dataset.x_test[1]))
     return PipelineResult(trained.out_dir, trained.metrics, verify, bench, report_path, exported, photo_path)

@@ -333,12 +333,9 @@ def _gray_to_bgr(image: np.ndarray) -> np.ndarray:
 
 
 def _png_uri(image: np.ndarray) -> str:
-    from runtime.opencv import cv2
+    from runtime.opencv import png_bytes
 
-    ok, encoded = cv2().imencode(".png", image)
-    if not ok:
-        raise ModelError("could not encode a picture for the report")
-    return "data:image/png;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
 
 
 def _png_file_uri(path: Path) -> str:
