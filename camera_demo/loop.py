@@ -12,7 +12,7 @@ from typing import IO
 
 import numpy as np
 
-from camera_demo.capture import LatestFrame
+from camera_demo.capture import LatestFrame, ReadAhead
 from camera_demo.config import CameraConfig
 from camera_demo.errors import CameraError
 from camera_demo.overlay import FrameResult, draw_overlay
@@ -85,7 +85,11 @@ def run(config: CameraConfig, on_frame: Callable[[FrameResult, np.ndarray], None
     with ExitStack() as cleanup:
         frames = LatestFrame(source) if source.live else source
         cleanup.callback(frames.close)
-        playing = frames if source.live else played(source, loop=config.loop, realtime=config.realtime)
+        if source.live:
+            playing = frames
+        else:
+            playing = ReadAhead(played(source, loop=config.loop, realtime=config.realtime))
+            cleanup.callback(playing.close)  # before the source is released (callbacks run last first)
         sink = _open_sink(config.jsonl, cleanup)
         listeners = [on_frame] if on_frame is not None else []
         if config.serve is not None:

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from camera_demo.capture import LatestFrame
+from camera_demo.capture import LatestFrame, ReadAhead
 from camera_demo.config import CameraConfig
 from camera_demo.errors import CameraError
 from camera_demo.loop import FrameResult, frame_record
@@ -68,6 +68,38 @@ def test_capture_errors_reach_the_consumer():
     with pytest.raises(CameraError, match="stopped delivering"):
         for _ in frames:
             time.sleep(0.01)
+
+
+def test_a_file_read_ahead_hands_over_every_frame_in_order_and_its_error():
+    def frames():
+        for number in range(50):
+            yield np.full((4, 4), number, np.uint8)
+        raise CameraError("clip.avi ended after 50 of its 60 frames")
+
+    ahead = ReadAhead(frames(), depth=3)
+    received = []
+    with pytest.raises(CameraError, match="ended after 50"):
+        for frame in ahead:
+            received.append(int(frame[0, 0]))
+            time.sleep(0.001)  # a slow consumer: the reader waits, nothing is dropped
+    ahead.close()
+    assert received == list(range(50))
+
+
+def test_closing_a_read_ahead_early_stops_its_thread():
+    decoded = []
+
+    def endless():
+        while True:
+            decoded.append(1)
+            yield np.zeros((4, 4), np.uint8)
+
+    ahead = ReadAhead(endless(), depth=2)
+    next(iter(ahead))
+    ahead.close()
+    count = len(decoded)
+    time.sleep(0.1)
+    assert not ahead._thread.is_alive() and len(decoded) == count <= 4
 
 
 def _reading(*digits):
