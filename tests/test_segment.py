@@ -156,6 +156,23 @@ def test_a_fine_pen_is_read_at_mnist_pen_width():
     assert width >= 1.8, width  # thin strokes would be under 1.5 pixels at this scale
 
 
+def test_a_marker_is_read_closer_to_mnist_pen_width(monkeypatch):
+    from runtime import preprocess
+    from runtime.preprocess import mnist_style
+
+    def pen_width(image):
+        mask = (image >= 128).astype(np.uint8)
+        return 2 * mask.sum() / max(1, (mask & ~cv2.erode(mask, np.ones((3, 3), np.uint8))).sum())
+
+    marker = np.zeros((140, 100), np.uint8)
+    cv2.ellipse(marker, (50, 70), (36, 58), 0, 0, 360, 255, 30)  # a "0" in a fat marker, twice MNIST's pen
+    image = mnist_style(marker)
+    monkeypatch.setattr(preprocess, "_THICK_PEN", float("inf"))  # the marker as it was drawn
+    plain = mnist_style(marker)
+    assert pen_width(image) <= 0.8 * pen_width(plain), (pen_width(image), pen_width(plain))
+    assert image[14, 14] < 64, "the loop stays open"
+
+
 def test_two_touching_digits_are_cut_into_strips_the_model_can_join():
     frame = _paper()
     _seven(frame, 150, 100, 120)
