@@ -26,7 +26,7 @@ class FindOptions:
         min_height: Smallest digit height as a fraction of the frame's shorter side.
         max_height: Largest digit height as a fraction of the frame's shorter side.
         max_aspect: Widest width/height ratio of a digit.
-        min_density: Smallest share of ink in a digit's box.
+        min_density: Smallest share of ink in a digit's box (a fine pen's "5" fills about 4%).
         max_density: Largest share of ink in the box of a digit wider than a third of its height
             (solid blobs are not digits; a straight "1" may fill its narrow box).
         working_size: Frames are read at most this many pixels on the longer side.
@@ -37,7 +37,7 @@ class FindOptions:
     min_height: float = 0.06
     max_height: float = 0.9
     max_aspect: float = 2.2
-    min_density: float = 0.06
+    min_density: float = 0.03
     max_density: float = 0.9
     working_size: int = 640
 

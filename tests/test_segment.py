@@ -156,6 +156,14 @@ def test_a_fine_pen_is_read_at_mnist_pen_width():
     assert width >= 1.8, width  # thin strokes would be under 1.5 pixels at this scale
 
 
+def test_a_large_digit_in_a_fine_pen_is_found_though_its_box_is_mostly_paper():
+    frame = np.full((480, 640), 215, np.uint8)
+    cv2.line(frame, (250, 100), (370, 100), 40, 2)  # a "7" 200 pixels tall, its strokes 2 pixels wide:
+    cv2.line(frame, (370, 100), (300, 300), 40, 2)  # ink fills under 4% of its box
+    candidates = find_digits(frame)
+    assert [candidate.box for candidate in candidates] == [(248, 98, 125, 205)]
+
+
 def test_a_marker_is_read_closer_to_mnist_pen_width(monkeypatch):
     from runtime import preprocess
     from runtime.preprocess import mnist_style
