@@ -173,7 +173,7 @@ def test_bench_reports_every_model_side_by_side(small_run, tmp_path):
 
 
 def test_cpu_model_names_the_cpu_not_its_revision(tmp_path):
-    from toolkit.bench import cpu_model
+    from toolkit.cpu import cpu_model
 
     x86 = tmp_path / "x86"
     x86.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel\t\t: 17\nmodel name\t: AMD EPYC 7B13\n")
@@ -182,3 +182,22 @@ def test_cpu_model_names_the_cpu_not_its_revision(tmp_path):
     assert cpu_model(x86) == "AMD EPYC 7B13"
     assert cpu_model(pi) == "Raspberry Pi 4 Model B Rev 1.4"
     assert cpu_model(tmp_path / "missing")  # falls back to the platform's word
+
+
+def test_int8_instructions_are_named_and_their_absence_is_explained(tmp_path):
+    from toolkit.cpu import int8_instructions, int8_note
+
+    def cpuinfo(name, text):
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    avx2 = cpuinfo("avx2", "model name\t: AMD EPYC\nflags\t\t: fpu sse4_2 avx avx2 fma\n")
+    vnni = cpuinfo("vnni", "model name\t: Xeon\nflags\t\t: avx2 avx512f avx512_vnni\n")
+    pi5 = cpuinfo("pi5", "processor\t: 0\nFeatures\t: fp asimd evtstrm aes crc32 atomics asimddp\nModel\t: Raspberry Pi 5\n")
+    pi4 = cpuinfo("pi4", "processor\t: 0\nFeatures\t: fp asimd evtstrm crc32 cpuid\nModel\t: Raspberry Pi 4\n")
+    assert int8_instructions(avx2) is None and "float32's rate" in int8_note(avx2)
+    assert int8_instructions(vnni) == "AVX-512 VNNI" and "fastest" in int8_note(vnni)
+    assert int8_instructions(pi5) == "Arm dot product (SDOT)"
+    assert int8_instructions(pi4) is None and int8_instructions(tmp_path / "missing") is None
+    assert "gains little" in int8_note(pi4)

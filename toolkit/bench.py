@@ -13,7 +13,6 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 from runtime import load_model
 from runtime.tflite_backend import Delegation
 from toolkit.config import BenchConfig
+from toolkit.cpu import cpu_model, int8_instructions, int8_note
 from toolkit.data import to_model_input
 
 _MIN_THROUGHPUT_SECONDS = 1.0
@@ -58,6 +58,8 @@ class BenchReport:
     large_batch: int
     versions: dict[str, str | None]
     rows: list[BenchRow]
+    int8_instructions: str | None = None  # the CPU's int8 dot-product instructions (toolkit.cpu)
+    int8_note: str = ""  # what int8 can gain on this CPU, in one sentence
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "rows": [asdict(row) for row in self.rows]}
@@ -165,28 +167,14 @@ def bench_models(config: BenchConfig, digits: np.ndarray) -> BenchReport:
     rows = [timing.row(predict_p50, call_p50) for timing in timings]
     return BenchReport(
         cpu=cpu_model(),
+        int8_instructions=int8_instructions(),
+        int8_note=int8_note(),
         cores=os.cpu_count() or 0,
         threads=config.num_threads,
         large_batch=config.large_batch,
         versions=_versions(),
         rows=rows,
     )
-
-
-def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
-    """The CPU's name: x86's "model name", else a Raspberry Pi's "Model" or "Hardware" line."""
-    fields: dict[str, str] = {}
-    try:
-        for line in cpuinfo.read_text().splitlines():
-            key, _, value = line.partition(":")
-            fields.setdefault(key.strip().lower(), value.strip())
-    except OSError:
-        pass
-    for key in ("model name", "model", "hardware"):
-        # x86 also has a numeric "model" (the CPU revision): only a name will do.
-        if fields.get(key) and not fields[key].isdigit():
-            return fields[key]
-    return platform.processor() or platform.machine()
 
 
 def _latencies(call: Callable[[], object], calls: int, warmup: int) -> np.ndarray:

@@ -98,7 +98,8 @@ def bench_table(report: BenchReport) -> Table:
         Column("delegated", no_wrap=True),
         title=f"{escape(report.cpu)}, {report.threads} thread(s) of {report.cores} cores",
         caption=f"p50/p95: one image a call. img/s: in batches of {report.large_batch}. × call: speed-up over "
-        "calling the Keras model on one image. " + _delegation_caption(report) + escape(versions),
+        "calling the Keras model on one image. " + _delegation_caption(report)
+        + (escape(report.int8_note) + "\n" if report.int8_note else "") + escape(versions),
         box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
     )
     for row in report.rows:
