@@ -37,6 +37,7 @@ _MNIST_PEN_WIDTH = 2.2  # pixels in the 20-pixel box: the median MNIST stroke (2
 _MIN_RULE_SPAN = {True: 0.4, False: 0.55}
 _MIN_RULE_SEGMENT = 0.12  # a piece of a line cut by digits is at least this share of the frame
 _EDGE_LINE_ASPECT = 0.2  # a region this thin for its length may be the rim of a page
+_RULING_LIKE = 1.6  # a thin piece at most this much stronger than the paper's ruling is a piece of it
 _EDGE_CONTRAST = 0.25  # grounds on its two sides differing by this share are a page and a desk
 _RULE_CUT = 7  # half-resolution pixels: ink at least this thick across a line is a stroke on it
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
@@ -209,7 +210,10 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     binary = cv2.bitwise_or(binary, strong)
     # Paper ruling is often paler than any pen: look for lines among the palest ink too.
     _, pale = cv2.threshold(ink, max(12.0, 0.25 * level), 255, cv2.THRESH_BINARY)
-    binary = _remove_rules(binary, pale)
+    binary, ruling = _remove_rules(binary, pale)
+    # How strong the paper's ruling is (None without ruling): pieces of it that escaped removal
+    # (beside the frame's edge, on a bent page) are thin and no stronger than it.
+    ruling_ink = float(np.median(ink[ruling > 0])) if ruling is not None else None
     # Bridge one-pixel breaks in thin or faint strokes, so that a stroke stays one region.
     bridged = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     # Outer contours are what regions need here (boxes and outlines), and OpenCV finds them
@@ -232,6 +236,8 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
             continue
         if _along_an_edge(gray, binary, x, y, w, h):
             continue
+        if ruling_ink is not None and _like_the_ruling(ink[y : y + h, x : x + w], mask, ruling_ink):
+            continue
         regions.append(Region((x, y, w, h), mask))
     return InkPage(
         ink=ink,
@@ -242,7 +248,7 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     )
 
 
-def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
+def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Remove the lines of ruled or squared paper (and other long, thin, straight lines) from ``binary``.
 
     A line is a thin run of pale ink or darker, nearly horizontal or vertical, across more than
@@ -318,7 +324,7 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
                 int(round(thickness)) + 2,
             )
     if not found:
-        return binary
+        return binary, None
     lines = {horizontal: cv2.bitwise_and(drawn, binary) for horizontal, drawn in found.items()}
     every_line = lines.get(True, lines.get(False))
     if len(lines) == 2:
@@ -329,7 +335,15 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> np.ndarray:
         across_closing = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 15) if horizontal else (15, 1))
         crossing = cv2.bitwise_and(cv2.morphologyEx(kept, cv2.MORPH_CLOSE, across_closing), on_line)
         kept = cv2.bitwise_or(kept, crossing)
-    return kept
+    return kept, cv2.bitwise_and(every_line, cv2.bitwise_not(kept))
+
+
+def _like_the_ruling(region_ink: np.ndarray, mask: np.ndarray, ruling_ink: float) -> bool:
+    """True for a thin straight piece no stronger than the paper's ruling: a piece of a line, not a "1"."""
+    h, w = mask.shape
+    if not (w < _EDGE_LINE_ASPECT * h or h < _EDGE_LINE_ASPECT * w):
+        return False
+    return float(np.percentile(region_ink[mask], 90)) <= _RULING_LIKE * ruling_ink
 
 
 def _cut_by_frame_edge(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> bool:

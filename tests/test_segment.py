@@ -164,6 +164,20 @@ def test_a_large_digit_in_a_fine_pen_is_found_though_its_box_is_mostly_paper():
     assert [candidate.box for candidate in candidates] == [(248, 98, 125, 205)]
 
 
+def test_pieces_of_a_bent_pages_ruling_are_not_ones_but_a_pen_one_is():
+    frame = np.full((480, 640), 215, np.uint8)
+    for y in range(10, 480, 24):
+        cv2.line(frame, (0, y), (640, y + 2), 150, 2)
+    for x in range(8, 640, 24):
+        for k, top in enumerate(range(0, 480, 120)):  # each upright line steps sideways: no straight line
+            cv2.line(frame, (x + 3 * (k % 2), top), (x + 3 * (k % 2), top + 119), 150, 2)
+    cv2.line(frame, (332, 150), (328, 260), 40, 6)  # a "1" in pen
+    candidates = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
+    assert len(candidates) == 1, [candidate.box for candidate in candidates]
+    x, y, w, h = candidates[0].box
+    assert x <= 326 and x + w >= 334 and y <= 148 and y + h >= 262, candidates[0].box
+
+
 def test_a_marker_is_read_closer_to_mnist_pen_width(monkeypatch):
     from runtime import preprocess
     from runtime.preprocess import mnist_style
