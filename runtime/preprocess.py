@@ -213,7 +213,8 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     binary, ruling = _remove_rules(binary, pale)
     # How strong the paper's ruling is (None without ruling): pieces of it that escaped removal
     # (beside the frame's edge, on a bent page) are thin and no stronger than it.
-    ruling_ink = float(np.median(ink[ruling > 0])) if ruling is not None else None
+    ruling_pixels = ink[ruling > 0] if ruling is not None else ink[:0, 0]
+    ruling_ink = float(np.median(ruling_pixels)) if ruling_pixels.size else None
     # Bridge one-pixel breaks in thin or faint strokes, so that a stroke stays one region.
     bridged = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     # Outer contours are what regions need here (boxes and outlines), and OpenCV finds them
