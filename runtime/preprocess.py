@@ -208,6 +208,11 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     # Otsu's level from every other pixel: the same histogram's shape, at a quarter of the cost.
     otsu, _ = cv2.threshold(np.ascontiguousarray(ink[::2, ::2]), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     level = max(float(otsu), float(options.min_contrast))
+    # Paper ruling is often paler than any pen: look for lines among the palest ink too.
+    _, pale = cv2.threshold(ink, max(12.0, 0.25 * level), 255, cv2.THRESH_BINARY)
+    rules = _find_rules(pale)
+    if not rules:
+        level = max(float(otsu), float(options.plain_min_contrast))
     _, strong = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
     # Hysteresis: faint ink reached from sure ink along faint ink is ink (a pencil's fine stroke
     # is sure only where it was pressed hardest). A few wide steps reach far enough, and cost
@@ -217,9 +222,7 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     for _ in range(_HYSTERESIS_STEPS):
         binary = cv2.bitwise_and(cv2.dilate(binary, _SQUARE_5), faint)
     binary = cv2.bitwise_or(binary, strong)
-    # Paper ruling is often paler than any pen: look for lines among the palest ink too.
-    _, pale = cv2.threshold(ink, max(12.0, 0.25 * level), 255, cv2.THRESH_BINARY)
-    binary, ruling = _remove_rules(binary, pale)
+    binary, ruling = _erase_rules(binary, rules)
     # How strong the paper's ruling is (None without ruling): pieces of it that escaped removal
     # (beside the frame's edge, on a bent page) are thin and no stronger than it.
     ruling_pixels = ink[ruling > 0] if ruling is not None else ink[:0, 0]
@@ -258,17 +261,20 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     )
 
 
-def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Remove the lines of ruled or squared paper (and other long, thin, straight lines) from ``binary``.
+def _find_rules(pale: np.ndarray) -> dict[bool, np.ndarray]:
+    """The lines of ruled or squared paper (and other long, thin, straight lines) in ``pale`` ink.
 
     A line is a thin run of pale ink or darker, nearly horizontal or vertical, across more than
     half the frame (pale lines pass the ink threshold only where they cross); each is
-    fitted with a straight line and the pixels along it are removed, except where a stroke
-    crosses it (ink on both sides).
+    fitted with a straight line and drawn as thick as it is.
+
+    Returns:
+        For horizontal (True) and upright (False) lines, if any: a uint8 mask of the frame's
+        size with the lines drawn (255). Empty when the paper is plain.
     """
     cv2 = opencv.cv2()
 
-    height, width = binary.shape
+    height, width = pale.shape
     # Lines are long: look for them at half resolution (a quarter of the work), draw them back at full.
     small = cv2.resize(pale, (max(1, width // 2), max(1, height // 2)), interpolation=cv2.INTER_AREA)
     _, small = cv2.threshold(small, 40, 255, cv2.THRESH_BINARY)
@@ -325,7 +331,7 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> tuple[np.ndarray, np.
             if total < _MIN_RULE_SPAN[horizontal] * span:
                 continue  # shorter than paper ruling: a stroke (a tall "1" stays a digit)
             x0, y0, reach = 2 * x0 + 0.5, 2 * y0 + 0.5, 4 * span
-            drawn = found.setdefault(horizontal, np.zeros_like(binary))
+            drawn = found.setdefault(horizontal, np.zeros_like(pale))
             cv2.line(
                 drawn,
                 (int(x0 - vx * reach), int(y0 - vy * reach)),
@@ -333,6 +339,17 @@ def _remove_rules(binary: np.ndarray, pale: np.ndarray) -> tuple[np.ndarray, np.
                 255,
                 int(round(thickness)) + 2,
             )
+    return found
+
+
+def _erase_rules(binary: np.ndarray, found: dict[bool, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+    """``binary`` without the lines :func:`_find_rules` found, except where a stroke crosses them.
+
+    Returns:
+        The ink left, and the ink taken away as ruling (None when nothing was).
+    """
+    cv2 = opencv.cv2()
+
     if not found:
         return binary, None
     lines = {horizontal: cv2.bitwise_and(drawn, binary) for horizontal, drawn in found.items()}

@@ -178,6 +178,17 @@ def test_pieces_of_a_bent_pages_ruling_are_not_ones_but_a_pen_one_is():
     assert x <= 326 and x + w >= 334 and y <= 148 and y + h >= 262, candidates[0].box
 
 
+def test_a_faint_fine_pen_is_ink_on_plain_paper():
+    from runtime.config import FindOptions
+
+    frame = np.full((480, 640), 215, np.uint8)
+    cv2.line(frame, (250, 120), (340, 120), 182, 2)  # a "7" in a fine, pale pen: ink strength about 50,
+    cv2.line(frame, (340, 120), (290, 260), 182, 2)  # under what is sure ink on ruled paper (56)
+    frame = cv2.GaussianBlur(frame, (0, 0), 0.8)
+    assert [candidate.box for candidate in find_digits(frame)] == [(248, 118, 95, 145)]
+    assert find_digits(frame, FindOptions(plain_min_contrast=56)) == []
+
+
 def test_a_marker_is_read_closer_to_mnist_pen_width(monkeypatch):
     from runtime import preprocess
     from runtime.preprocess import mnist_style
