@@ -71,7 +71,7 @@ class Scene:
     Attributes:
         image: uint8 BGR (height, width, 3).
         labels: The digits, left to right (empty for a blank page).
-        boxes: Each digit's (x, y, w, h) in the frame before any perspective tilt.
+        boxes: Each digit's (x, y, w, h) in the frame (after the perspective tilt, if any).
         conditions: The hard cases this scene shows.
         writer: "mnist" or the font's file name.
     """
@@ -179,7 +179,7 @@ def render_page(
     if Condition.SHADOW in conditions:
         page = page * _shadow(rng, width, height)[..., None]
     if Condition.TILT in conditions:
-        page = _tilt(page, rng)
+        page, boxes = _tilt(page, boxes, rng)
     if Condition.MOTION_BLUR in conditions:
         page = cv2.filter2D(page, -1, _motion_kernel(rng))
     page = cv2.GaussianBlur(page, (0, 0), rng.uniform(0.4, 1.2))
@@ -410,13 +410,33 @@ def _ink_colour(rng, conditions, paper):
     return np.full(3, rng.uniform(15, 70), np.float32)
 
 
-def _tilt(page, rng):
-    """A slight perspective: each corner moves by up to 5% of the frame."""
+def _tilt(page, boxes, rng):
+    """A slight perspective: each corner moves by up to 5% of the frame, and the digits' boxes with it.
+
+    The tilt keeps every digit wholly in the frame (a digit cut by the frame's edge is not one a
+    reader should read): a tilt that would push one out is drawn again, smaller.
+    """
     height, width = page.shape[:2]
     corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    moved = corners + rng.uniform(-0.05, 0.05, (4, 2)).astype(np.float32) * np.float32([width, height])
-    matrix = cv2.getPerspectiveTransform(corners, moved)
-    return cv2.warpPerspective(page, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    reach = 0.05
+    for _ in range(20):
+        moved = corners + rng.uniform(-reach, reach, (4, 2)).astype(np.float32) * np.float32([width, height])
+        matrix = cv2.getPerspectiveTransform(corners, moved)
+        tilted = [_tilted_box(box, matrix) for box in boxes]
+        if all(x >= 1 and y >= 1 and x + w <= width - 1 and y + h <= height - 1 for x, y, w, h in tilted):
+            break
+        reach *= 0.8
+    else:
+        return page, boxes
+    return cv2.warpPerspective(page, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE), tilted
+
+
+def _tilted_box(box, matrix):
+    x, y, w, h = box
+    points = np.float32([[[x, y]], [[x + w, y]], [[x + w, y + h]], [[x, y + h]]])
+    moved = cv2.perspectiveTransform(points, matrix)[:, 0]
+    low, high = np.floor(moved.min(axis=0)), np.ceil(moved.max(axis=0))
+    return int(low[0]), int(low[1]), int(high[0] - low[0]), int(high[1] - low[1])
 
 
 def _motion_kernel(rng):
