@@ -257,12 +257,24 @@ def build_lattice(
     digit_sized = []
     for cluster_index, members in enumerate(clusters):
         digit_sized.append(tuple(page.min_digit_height <= piece.box[3] for piece in members))
+        # Each region's first and last strip in the cluster: a run longer than _MAX_RUN is still
+        # a hypothesis when it holds its regions whole (a wide broken "0" cut into many strips).
+        first: dict[int, int] = {}
+        last: dict[int, int] = {}
+        for index, piece in enumerate(members):
+            first.setdefault(piece.region, index)
+            last[piece.region] = index
         for start in range(len(members)):
-            for stop in range(start + 1, min(len(members), start + _MAX_RUN) + 1):
+            earliest, latest = len(members), -1
+            for stop in range(start + 1, len(members) + 1):
                 if len(hypotheses) >= _MAX_HYPOTHESES:
                     break
                 if stop - start > 1 and _apart(members[stop - 2], members[stop - 1], page.min_digit_height):
                     break  # two whole digits with paper between them are never one digit
+                region = members[stop - 1].region
+                earliest, latest = min(earliest, first[region]), max(latest, last[region])
+                if stop - start > _MAX_RUN and not (earliest >= start and latest < stop):
+                    continue
                 hypothesis = _hypothesis(page, members, cluster_index, start, stop, max_aspect, min_density)
                 if hypothesis is not None:
                     hypotheses.append(hypothesis)

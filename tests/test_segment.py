@@ -178,6 +178,16 @@ def test_pieces_of_a_bent_pages_ruling_are_not_ones_but_a_pen_one_is():
     assert x <= 326 and x + w >= 334 and y <= 148 and y + h >= 262, candidates[0].box
 
 
+def test_a_wide_zero_broken_into_two_arcs_is_one_hypothesis_though_cut_into_many_strips():
+    frame = _paper(640, 480)
+    cv2.ellipse(frame, (320, 240), (95, 80), 0, 6, 174, 30, 7)  # the lower arc
+    cv2.ellipse(frame, (320, 240), (95, 80), 0, 186, 354, 30, 7)  # the upper arc, a pen lift apart
+    lattice = build_lattice(find_ink(frame))
+    assert [len(cluster) for cluster in lattice.clusters] == [24]  # two wide regions, cut into strips
+    whole = [h.box for h in lattice.hypotheses if h.box[2] > 190 and h.box[3] > 160]
+    assert whole, "no hypothesis holds both arcs"
+
+
 def test_a_faint_fine_pen_is_ink_on_plain_paper():
     from runtime.config import FindOptions
 
