@@ -38,6 +38,7 @@ _MIN_RULE_SPAN = {True: 0.4, False: 0.55}
 _MIN_RULE_SEGMENT = 0.12  # a piece of a line cut by digits is at least this share of the frame
 _EDGE_LINE_ASPECT = 0.2  # a region this thin for its length may be the rim of a page
 _RULING_LIKE = 1.6  # a thin piece at most this much stronger than the paper's ruling is a piece of it
+_RULING_PIECE_ASPECT = 0.35  # a piece this thin for its length, along the ruling, may be a piece of it
 _EDGE_CONTRAST = 0.25  # grounds on its two sides differing by this share are a page and a desk
 _RULE_CUT = 7  # half-resolution pixels: ink at least this thick across a line is a stroke on it
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
@@ -249,7 +250,7 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
             continue
         if _along_an_edge(gray, binary, x, y, w, h):
             continue
-        if ruling_ink is not None and _like_the_ruling(ink[y : y + h, x : x + w], mask, ruling_ink):
+        if ruling_ink is not None and _like_the_ruling(ink[y : y + h, x : x + w], mask, ruling_ink, rules):
             continue
         regions.append(Region((x, y, w, h), mask))
     return InkPage(
@@ -365,10 +366,16 @@ def _erase_rules(binary: np.ndarray, found: dict[bool, np.ndarray]) -> tuple[np.
     return kept, cv2.bitwise_and(every_line, cv2.bitwise_not(kept))
 
 
-def _like_the_ruling(region_ink: np.ndarray, mask: np.ndarray, ruling_ink: float) -> bool:
-    """True for a thin straight piece no stronger than the paper's ruling: a piece of a line, not a "1"."""
+def _like_the_ruling(region_ink: np.ndarray, mask: np.ndarray, ruling_ink: float, directions) -> bool:
+    """True for a thin piece along the ruling and no stronger than it: a piece of a line, not a "1".
+
+    ``directions`` holds True if level lines were found, False if upright ones were: on ruled
+    paper (level lines only) a faint upright stroke is a fine pen's, never the ruling's.
+    """
     h, w = mask.shape
-    if not (w < _EDGE_LINE_ASPECT * h or h < _EDGE_LINE_ASPECT * w):
+    upright = w < _RULING_PIECE_ASPECT * h and False in directions
+    level = h < _RULING_PIECE_ASPECT * w and True in directions
+    if not (upright or level):
         return False
     return _quantile(region_ink[mask], 0.9) <= _RULING_LIKE * ruling_ink
 

@@ -199,6 +199,16 @@ def test_a_faint_fine_pen_is_ink_on_plain_paper():
     assert find_digits(frame, FindOptions(plain_min_contrast=56)) == []
 
 
+def test_a_pale_upright_stroke_on_ruled_paper_is_a_one_not_the_ruling():
+    frame = _paper(640, 480)
+    _ruled(frame, spacing=24, ink=150)  # level lines only
+    cv2.line(frame, (322, 150), (316, 260), 150, 2)  # a "1" in a pen as pale and fine as the ruling
+    candidates = find_digits(cv2.GaussianBlur(frame, (0, 0), 0.8))
+    assert len(candidates) == 1, [candidate.box for candidate in candidates]
+    x, y, w, h = candidates[0].box
+    assert 312 <= x <= 316 and w <= 14 and h >= 100, candidates[0].box
+
+
 def test_a_marker_is_read_closer_to_mnist_pen_width(monkeypatch):
     from runtime import preprocess
     from runtime.preprocess import mnist_style
