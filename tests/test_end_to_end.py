@@ -132,9 +132,9 @@ def test_reading_hard_pages_holds_its_floor(trained_run, verify_report, mnist_di
 
 # Floors below what the default recipe's seed-0 model reads on these fixed samples (see the
 # README's reading table), low enough for training noise, high enough to catch a regression.
-MIXED_FLOOR = {"single": 0.7, "multi": 0.55, "blank": 0.95}
+MIXED_FLOOR = {"single": 0.8, "multi": 0.65, "blank": 0.95}
 TOUCHING_FLOOR = 0.75
-FONT_FLOOR = {"single": 0.85, "multi": 0.75}
+FONT_FLOOR = {"single": 0.9, "multi": 0.85}
 
 
 @pytest.mark.slow
