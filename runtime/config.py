@@ -24,8 +24,9 @@ class FindOptions:
         polarity: Ink on paper (default), or light on dark, or decide per frame.
         min_contrast: Smallest ink strength (see :func:`ink_map`; 0–255) that counts as sure ink
             on ruled or squared paper.
-        plain_min_contrast: The same on plain paper (no ruling found), where only a pen makes
-            long faint strokes: a fine pen's, blurred by the camera, may be that faint all along.
+        plain_min_contrast: The same on plain paper (no ruling found; never more than
+            ``min_contrast``), where only a pen makes long faint strokes: a fine pen's, blurred
+            by the camera, may be that faint all along.
         min_height: Smallest digit height as a fraction of the frame's shorter side.
         max_height: Largest digit height as a fraction of the frame's shorter side.
         max_aspect: Widest width/height ratio of a digit.
@@ -48,10 +49,8 @@ class FindOptions:
     def __post_init__(self) -> None:
         if not 0 <= self.min_contrast <= 255:
             raise ConfigError(f"min_contrast must be in 0..255, got {self.min_contrast}")
-        if not 0 <= self.plain_min_contrast <= self.min_contrast:
-            raise ConfigError(
-                f"plain_min_contrast must be in 0..min_contrast ({self.min_contrast}), got {self.plain_min_contrast}"
-            )
+        if not 0 <= self.plain_min_contrast <= 255:
+            raise ConfigError(f"plain_min_contrast must be in 0..255, got {self.plain_min_contrast}")
         if not 0.0 < self.min_height < self.max_height <= 1.0:  # also false for NaN
             raise ConfigError(f"digit heights must satisfy 0 < min_height < max_height <= 1, got {self.min_height}, {self.max_height}")
         if not self.max_aspect > 0.0:

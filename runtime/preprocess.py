@@ -10,6 +10,7 @@ work and is imported inside the functions, so loading a model and predicting on
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,7 +214,7 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     _, pale = cv2.threshold(ink, max(12.0, 0.25 * level), 255, cv2.THRESH_BINARY)
     rules = _find_rules(pale)
     if not rules:
-        level = max(float(otsu), float(options.plain_min_contrast))
+        level = max(float(otsu), float(min(options.min_contrast, options.plain_min_contrast)))
     _, strong = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
     # Hysteresis: faint ink reached from sure ink along faint ink is ink (a pencil's fine stroke
     # is sure only where it was pressed hardest). A few wide steps reach far enough, and cost
@@ -366,7 +367,9 @@ def _erase_rules(binary: np.ndarray, found: dict[bool, np.ndarray]) -> tuple[np.
     return kept, cv2.bitwise_and(every_line, cv2.bitwise_not(kept))
 
 
-def _like_the_ruling(region_ink: np.ndarray, mask: np.ndarray, ruling_ink: float, directions) -> bool:
+def _like_the_ruling(
+    region_ink: np.ndarray, mask: np.ndarray, ruling_ink: float, directions: Collection[bool]
+) -> bool:
     """True for a thin piece along the ruling and no stronger than it: a piece of a line, not a "1".
 
     ``directions`` holds True if level lines were found, False if upright ones were: on ruled
@@ -506,10 +509,9 @@ def mnist_style(ink: np.ndarray) -> np.ndarray:
     small = cv2.convertScaleAbs(small, alpha=255.0 / (_STROKE_SATURATION * peak))
     moments = cv2.moments(small)
     # One move puts the box in the 28×28 field with its centre of mass at the field's centre.
-    top, left = (MNIST_SIZE - new_h) // 2, (MNIST_SIZE - new_w) // 2
-    shift_x = MNIST_SIZE / 2 - (left + moments["m10"] / moments["m00"])
-    shift_y = MNIST_SIZE / 2 - (top + moments["m01"] / moments["m00"])
-    matrix = np.float32([[1, 0, left + shift_x], [0, 1, top + shift_y]])
+    shift_x = MNIST_SIZE / 2 - moments["m10"] / moments["m00"]
+    shift_y = MNIST_SIZE / 2 - moments["m01"] / moments["m00"]
+    matrix = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
     return cv2.warpAffine(small, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
 
 

@@ -168,7 +168,7 @@ def test_missing_opencv_names_the_extra_to_install(monkeypatch):
 
 @pytest.mark.parametrize(
     "options",
-    [{"min_height": 0.5, "max_height": 0.4}, {"min_contrast": 300}, {"plain_min_contrast": 60}, {"min_density": float("nan")}, {"working_size": 0}],
+    [{"min_height": 0.5, "max_height": 0.4}, {"min_contrast": 300}, {"plain_min_contrast": -1}, {"min_density": float("nan")}, {"working_size": 0}],
 )
 def test_find_options_refuse_impossible_values(options):
     from core.errors import ConfigError
