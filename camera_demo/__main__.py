@@ -24,12 +24,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    import os
+    from core.native_noise import quiet_unless_debugging
 
-    from core.native_noise import filtered_stderr
-
-    if os.environ.get("CNNKIT_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}:
-        sys.exit(main())
-    with filtered_stderr():  # LiteRT's "Created TensorFlow Lite XNNPACK delegate" note is not the demo's output
+    with quiet_unless_debugging():  # LiteRT's "Created TensorFlow Lite XNNPACK delegate" note is not the demo's output
         code = main()
     sys.exit(code)

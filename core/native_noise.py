@@ -37,6 +37,24 @@ NOISE = re.compile(
 )
 
 
+DEBUG_ENV = "CNNKIT_DEBUG"
+
+
+def debug_requested() -> bool:
+    """CNNKIT_DEBUG=1 (or true, yes, on) asks for everything: tracebacks and the libraries' notes."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@contextmanager
+def quiet_unless_debugging() -> Iterator[None]:
+    """:func:`filtered_stderr`, unless :func:`debug_requested`: then everything passes untouched."""
+    if debug_requested():
+        yield
+        return
+    with filtered_stderr():
+        yield
+
+
 def is_noise(line: str) -> bool:
     """True for a line that is one of the libraries' routine notes."""
     return bool(NOISE.search(line))

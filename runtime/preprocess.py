@@ -227,8 +227,7 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     binary, ruling = _erase_rules(binary, rules)
     # How strong the paper's ruling is (None without ruling): pieces of it that escaped removal
     # (beside the frame's edge, on a bent page) are thin and no stronger than it.
-    ruling_pixels = ink[ruling > 0] if ruling is not None else ink[:0, 0]
-    ruling_ink = _quantile(ruling_pixels, 0.5) if ruling_pixels.size else None
+    ruling_ink = _quantile(ink[ruling > 0], 0.5) if ruling is not None and cv2.countNonZero(ruling) else None
     # Bridge one-pixel breaks in thin or faint strokes, so that a stroke stays one region.
     bridged = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     # Outer contours are what regions need here (boxes and outlines), and OpenCV finds them

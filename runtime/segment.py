@@ -264,11 +264,14 @@ def build_lattice(
         for index, piece in enumerate(members):
             first.setdefault(piece.region, index)
             last[piece.region] = index
+        widest = max_aspect * page.max_digit_height
         for start in range(len(members)):
             earliest, latest = len(members), -1
             for stop in range(start + 1, len(members) + 1):
                 if len(hypotheses) >= _MAX_HYPOTHESES:
                     break
+                if members[stop - 1].centre_x - members[start].centre_x > widest:
+                    break  # every longer run is wider still than any digit (pieces go left to right)
                 if stop - start > 1 and _apart(members[stop - 2], members[stop - 1], page.min_digit_height):
                     break  # two whole digits with paper between them are never one digit
                 region = members[stop - 1].region

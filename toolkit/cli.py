@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from core import __version__
 from core.errors import CnnkitError, ConfigError
+from core.native_noise import debug_requested, quiet_unless_debugging
 from export.config import CalibrationMethod, ExportConfig, ExportFormat, Quantization, variants_for
 from export.keras_file import check_keras_file
 from toolkit import tables
@@ -28,8 +29,6 @@ from toolkit.runs import RUNS_DIR
 
 if TYPE_CHECKING:
     from toolkit.data import Dataset
-
-DEBUG_ENV = "CNNKIT_DEBUG"
 
 # Long lines stay whole (the terminal wraps them). Piped output has no width: give tables room
 # rather than rich's 80 columns, which cut the numbers.
@@ -45,16 +44,11 @@ class _ReportingGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CnnkitError as exc:
-            if _debug():
+            if debug_requested():
                 raise
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             # A refused option value exits 2, as the option parser's own refusals do; any other problem, 1.
             raise typer.Exit(2 if isinstance(exc, ConfigError) else 1) from None
-
-
-def _debug() -> bool:
-    """CNNKIT_DEBUG=1 (or true, yes, on) shows tracebacks; 0, empty or anything else does not."""
-    return os.environ.get(DEBUG_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 # Typer prints an argument's Python type beside it ("IMAGE <list[Path]>"); its help says what it is.
@@ -615,10 +609,5 @@ def _quiet_tensorflow() -> None:
 
 def run() -> None:
     """Console-script entry point: the libraries' start-up notes are kept off the terminal (not with CNNKIT_DEBUG)."""
-    from core.native_noise import filtered_stderr
-
-    if _debug():
-        app(prog_name="cnnkit")
-        return
-    with filtered_stderr():
+    with quiet_unless_debugging():
         app(prog_name="cnnkit")

@@ -46,7 +46,25 @@ def int8_instructions(cpuinfo: Path = _CPUINFO) -> str | None:
     Read from the "flags" (x86) or "Features" (Arm) line of ``cpuinfo``; None also when that
     cannot be read.
     """
+    return _int8_in(_fields(cpuinfo))
+
+
+def int8_note(cpuinfo: Path = _CPUINFO) -> str:
+    """One sentence on what int8 models can gain on this CPU, for bench's caption."""
     fields = _fields(cpuinfo)
+    found = _int8_in(fields)
+    if found is not None:
+        return f"int8: this CPU has {found}, so int8 models should be the fastest."
+    if "avx2" in fields.get("flags", "").split():
+        return ("int8: this CPU has AVX2 but no VNNI: int8 multiply-adds run at float32's rate, "
+                "so int8 models are smaller here, not faster (float32 or dynamic-range is the one to deploy).")
+    if "asimd" in fields.get("features", "").split():
+        return ("int8: this CPU has NEON but no dot product (like a Raspberry Pi 4's Cortex-A72): int8 "
+                "kernels widen to 16 bits, so int8 gains little speed over float32; it is 4× smaller.")
+    return "int8: no int8 dot-product instructions were found on this CPU."
+
+
+def _int8_in(fields: dict[str, str]) -> str | None:
     flags = set(fields.get("flags", "").split())
     features = set(fields.get("features", "").split())
     for flag, name in _X86_INT8:
@@ -56,18 +74,3 @@ def int8_instructions(cpuinfo: Path = _CPUINFO) -> str | None:
         if feature in features:
             return name
     return None
-
-
-def int8_note(cpuinfo: Path = _CPUINFO) -> str:
-    """One sentence on what int8 models can gain on this CPU, for bench's caption and the doctor."""
-    found = int8_instructions(cpuinfo)
-    if found is not None:
-        return f"int8: this CPU has {found}, so int8 models should be the fastest."
-    fields = _fields(cpuinfo)
-    if "avx2" in fields.get("flags", "").split():
-        return ("int8: this CPU has AVX2 but no VNNI: int8 multiply-adds run at float32's rate, "
-                "so int8 models are smaller here, not faster (float32 or dynamic-range is the one to deploy).")
-    if "asimd" in fields.get("features", "").split():
-        return ("int8: this CPU has NEON but no dot product (like a Raspberry Pi 4's Cortex-A72): int8 "
-                "kernels widen to 16 bits, so int8 gains little speed over float32; it is 4× smaller.")
-    return "int8: no int8 dot-product instructions were found on this CPU."
