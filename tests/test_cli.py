@@ -25,6 +25,20 @@ def test_cli_import_does_not_load_tensorflow():
     assert out.strip() == "[]"
 
 
+def test_parsing_a_command_does_not_load_pydantic(tmp_path):
+    # typer 0.29 validates every option through pydantic, which costs ~0.25 s of a one-image
+    # `cnnkit predict` (issue 12's 0.6 s budget); pyproject pins typer below it. A missing
+    # image file is refused after its options were parsed, before any model is loaded.
+    code = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom toolkit.cli import app\n"
+        f"r = CliRunner().invoke(app, ['predict', {str(tmp_path / 'missing.png')!r}, '--model', "
+        f"{str(tmp_path / 'missing.tflite')!r}, '--min-confidence', '0.4', '--threads', '1'])\n"
+        "print(r.exit_code, 'pydantic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["1", "False"]
+
+
 def test_project_error_is_one_red_line_and_exit_1(tmp_path):
     result = runner.invoke(app, ["train", "--data", str(tmp_path / "missing")])
     assert result.exit_code == 1
