@@ -37,10 +37,19 @@ _MNIST_PEN_WIDTH = 2.2  # pixels in the 20-pixel box: the median MNIST stroke (2
 # crossing a digit is cut in two and no digit is that wide; more upright, where a tall "1" stands.
 _MIN_RULE_SPAN = {True: 0.4, False: 0.55}
 _MIN_RULE_SEGMENT = 0.12  # a piece of a line cut by digits is at least this share of the frame
+# A line of a regular ruling that crosses a row of digits is cut into pieces too short and too
+# few to pass alone; where the paper's other lines say a line must be, these are enough.
+_MIN_IN_STEP_PIECE = 0.04
+_MIN_IN_STEP_SPAN = 0.15
+_MIN_LINES_FOR_STEP = 3  # lines found alone before their spacing predicts the others
 _EDGE_LINE_ASPECT = 0.2  # a region this thin for its length may be the rim of a page
 _RULING_LIKE = 1.6  # a thin piece at most this much stronger than the paper's ruling is a piece of it
 _RULING_PIECE_ASPECT = 0.35  # a piece this thin for its length, along the ruling, may be a piece of it
 _EDGE_CONTRAST = 0.25  # grounds on its two sides differing by this share are a page and a desk
+# Ink on a ruled line stronger than this many times the line's own (its 75th percentile: the
+# line is fainter in a shadow, and digits crossing it are a small share of it) is a pen's.
+_LINE_INK_QUANTILE = 0.75
+_STRONGER_THAN_LINE = 1.5
 _RULE_CUT = 7  # half-resolution pixels: ink at least this thick across a line is a stroke on it
 _MAX_RULE_THICKNESS = 12.0  # pixels: thicker long runs are strokes or bars, not paper ruling
 
@@ -224,7 +233,7 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     for _ in range(_HYSTERESIS_STEPS):
         binary = cv2.bitwise_and(cv2.dilate(binary, _SQUARE_5), faint)
     binary = cv2.bitwise_or(binary, strong)
-    binary, ruling = _erase_rules(binary, rules)
+    binary, ruling = _erase_rules(binary, rules, ink, pale)
     # How strong the paper's ruling is (None without ruling): pieces of it that escaped removal
     # (beside the frame's edge, on a bent page) are thin and no stronger than it.
     ruling_ink = _quantile(ink[ruling > 0], 0.5) if ruling is not None and cv2.countNonZero(ruling) else None
@@ -304,7 +313,7 @@ def _find_rules(pale: np.ndarray) -> dict[bool, np.ndarray]:
         for label in range(1, count):
             x, y, w, h = (int(v) for v in stats[label][:4])
             extent = w if horizontal else h
-            if extent < _MIN_RULE_SEGMENT * span:
+            if extent < _MIN_IN_STEP_PIECE * span:
                 continue  # too short to tell from a stroke, even as part of a longer line
             shape = (labels[y : y + h, x : x + w] == label).astype(np.float32)
             across_counts = shape.sum(axis=0 if horizontal else 1)
@@ -326,11 +335,7 @@ def _find_rules(pale: np.ndarray) -> dict[bool, np.ndarray]:
             slope = across_v / along_v if abs(along_v) > 1e-6 else math.inf
             offset = across_0 + (span / 2 - along_0) * slope  # where the line crosses the frame's middle
             segments.append((extent, offset, slope, line, thickness))
-        for extent, offset, slope, (vx, vy, x0, y0), thickness in segments:
-            # Digits cut a line that crosses them into pieces: pieces on one straight line add up.
-            total = sum(e for e, o, m, _, _ in segments if abs(o - offset) <= 2.5 and abs(m - slope) <= 0.03)
-            if total < _MIN_RULE_SPAN[horizontal] * span:
-                continue  # shorter than paper ruling: a stroke (a tall "1" stays a digit)
+        for extent, offset, slope, (vx, vy, x0, y0), thickness in _ruled_lines(segments, span, horizontal):
             x0, y0, reach = 2 * x0 + 0.5, 2 * y0 + 0.5, 4 * span
             drawn = found.setdefault(horizontal, np.zeros_like(pale))
             cv2.line(
@@ -343,8 +348,55 @@ def _find_rules(pale: np.ndarray) -> dict[bool, np.ndarray]:
     return found
 
 
-def _erase_rules(binary: np.ndarray, found: dict[bool, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+def _ruled_lines(segments: list[tuple], span: int, horizontal: bool) -> list[tuple]:
+    """The pieces of ``segments`` (extent, offset, slope, line, thickness) that lie on paper ruling.
+
+    Digits cut a line that crosses them into pieces, and pieces on one straight line add up: a
+    line is ruling when its long pieces cross enough of the frame. Once a few lines are found
+    alone, their spacing says where the others lie, and a line there needs fewer, shorter pieces
+    (the one through a row of digits is mostly hidden by them).
+    """
+
+    def on_line(offset: float, slope: float, near: float) -> list[tuple]:
+        return [seg for seg in segments if abs(seg[1] - offset) <= near and abs(seg[2] - slope) <= 0.03]
+
+    long_pieces = [seg for seg in segments if seg[0] >= _MIN_RULE_SEGMENT * span]
+    ruled = [
+        seg
+        for seg in long_pieces
+        if sum(e for e, *_ in on_line(seg[1], seg[2], 2.5) if e >= _MIN_RULE_SEGMENT * span)
+        >= _MIN_RULE_SPAN[horizontal] * span
+    ]
+    offsets = sorted({round(seg[1]) for seg in ruled})
+    lines = [offsets[0]] if offsets else []
+    for offset in offsets[1:]:  # pieces of one line differ by a pixel or two
+        if offset - lines[-1] > 2.5:
+            lines.append(offset)
+    if len(lines) < _MIN_LINES_FOR_STEP:
+        return ruled
+    step = float(np.median(np.diff(lines)))
+    slope = float(np.median([seg[2] for seg in ruled]))
+    # A piece among digits is thickened by the strokes it touches: draw it as thick as the ruling.
+    thickness = float(np.median([seg[4] for seg in ruled]))
+    near = max(2.5, 0.1 * step)
+    in_step = []
+    for seg in segments:
+        if seg in ruled or abs(seg[2] - slope) > 0.03:
+            continue
+        steps = (seg[1] - lines[0]) / step
+        if abs(steps - round(steps)) * step > near:
+            continue  # not where the ruling's spacing puts a line
+        if sum(e for e, *_ in on_line(seg[1], seg[2], near)) >= _MIN_IN_STEP_SPAN * span:
+            in_step.append((*seg[:4], min(seg[4], thickness)))
+    return ruled + in_step
+
+
+def _erase_rules(
+    binary: np.ndarray, found: dict[bool, np.ndarray], ink: np.ndarray, pale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
     """``binary`` without the lines :func:`_find_rules` found, except where a stroke crosses them.
+
+    Ink on a line that is clearly stronger than the line itself is a pen's, and stays.
 
     Returns:
         The ink left, and the ink taken away as ruling (None when nothing was).
@@ -353,7 +405,12 @@ def _erase_rules(binary: np.ndarray, found: dict[bool, np.ndarray]) -> tuple[np.
 
     if not found:
         return binary, None
-    lines = {horizontal: cv2.bitwise_and(drawn, binary) for horizontal, drawn in found.items()}
+    lines = {}
+    for horizontal, drawn in found.items():
+        on_line = cv2.bitwise_and(drawn, binary)
+        line_ink = _quantile(ink[cv2.bitwise_and(drawn, pale) > 0], _LINE_INK_QUANTILE)
+        _, stronger = cv2.threshold(ink, _STRONGER_THAN_LINE * line_ink, 255, cv2.THRESH_BINARY)
+        lines[horizontal] = cv2.bitwise_and(on_line, cv2.bitwise_not(stronger))
     every_line = lines.get(True, lines.get(False))
     if len(lines) == 2:
         every_line = cv2.bitwise_or(lines[True], lines[False])

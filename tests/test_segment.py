@@ -259,3 +259,43 @@ def test_the_dark_rim_where_the_page_meets_the_desk_is_not_a_one():
     stroke = _paper()
     cv2.line(stroke, (300, 80), (300, 230), 40, 3)  # the same line on paper is a "1"
     assert len(find_digits(cv2.GaussianBlur(stroke, (0, 0), 1.5))) == 1
+
+
+def test_a_pen_stroke_along_a_pale_ruled_line_is_kept():
+    frame = _paper()
+    _ruled(frame, spacing=26, ink=185)  # pale ruling; the line at y ≈ 86 + x / 160
+    _seven(frame, 200, 87, 120, ink=30)  # its bar drawn along that line
+    found = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
+    assert len(found) == 1
+    x, y, w, h = found[0].box
+    assert abs(y - 87) <= 5 and h >= 115 and w >= 65, found[0].box
+
+
+
+def test_a_ruled_line_hidden_by_a_row_of_digits_is_found_where_the_ruling_spacing_puts_one():
+    from runtime.preprocess import _ruled_lines
+
+    span = 320  # half-resolution pixels across
+
+    def piece(extent, offset, thickness=6.0):  # (extent, offset, slope, fitted line, thickness)
+        return (extent, offset, 0.0, (1.0, 0.0, 0.0, offset), thickness)
+
+    whole = [piece(300, offset) for offset in (10, 23, 36, 49)]  # lines found alone, 13 apart
+    # What is left of a line through a row of digits: short pieces, thickened where strokes touch.
+    hidden = [piece(30, 75.5, thickness=11.0), piece(25, 75.0), piece(20, 76.0)]
+    off_step = [piece(30, 68.0), piece(25, 68.5)]  # as much ink, between two of the ruling's lines
+    found = _ruled_lines(whole + hidden + off_step, span, horizontal=True)
+    assert {round(seg[1], 1) for seg in found} == {10, 23, 36, 49, 75.5, 75.0, 76.0}
+    assert max(seg[4] for seg in found) == 6.0  # drawn as thick as the ruling, not as the strokes
+    assert _ruled_lines(whole[:2] + hidden, span, horizontal=True) == whole[:2]  # two lines set no spacing
+
+def test_a_row_of_digits_on_a_line_of_squared_paper_stays_six_regions():
+    frame = _paper(width=640, height=360)
+    _ruled(frame, spacing=26, ink=120, squared=True)  # as dark as a pencil's strokes
+    # Six digits side by side on one of its lines: what is left of that line between them is
+    # short pieces, none a ruling's length alone, yet they would join the row into one region.
+    for index in range(6):  # each between two upright lines (one along a zero's side would take it)
+        _zero(frame, 70 + 104 * index, 190, 90, ink=110, thickness=6)
+    page = find_ink(cv2.GaussianBlur(frame, (0, 0), 1.0))
+    widths = sorted(region.box[2] for region in page.regions)
+    assert len(page.regions) == 6 and widths[-1] <= 70, [region.box for region in page.regions]
