@@ -42,9 +42,12 @@ _MIN_RULE_SEGMENT = 0.12  # a piece of a line cut by digits is at least this sha
 _MIN_IN_STEP_PIECE = 0.04
 _MIN_IN_STEP_SPAN = 0.15
 _MIN_LINES_FOR_STEP = 3  # lines found alone before their spacing predicts the others
-_EDGE_LINE_ASPECT = 0.2  # a region this thin for its length may be the rim of a page
+_EDGE_LINE_ASPECT = 0.2  # a region this thin for its length (on average) may be the rim of a page
+_EDGE_BOX_ASPECT = 0.35  # ... if its box is this narrow: a slightly tilted rim, not a sparse digit
 _RULING_LIKE = 1.6  # a thin piece at most this much stronger than the paper's ruling is a piece of it
 _RULING_PIECE_ASPECT = 0.35  # a piece this thin for its length, along the ruling, may be a piece of it
+_SHADOW_FLOOR = 0.5  # paper in a shadow keeps at least this share of the page's brightness (a desk does not)
+_PEN_ON_PAPER = 0.9  # a digit's ink (its median) is at least 10% darker than the paper around it
 _EDGE_CONTRAST = 0.25  # grounds on its two sides differing by this share are a page and a desk
 # Ink on a ruled line stronger than this many times the line's own (its 75th percentile: the
 # line is fainter in a shadow, and digits crossing it are a small share of it) is a pen's.
@@ -237,6 +240,8 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     # How strong the paper's ruling is (None without ruling): pieces of it that escaped removal
     # (beside the frame's edge, on a bent page) are thin and no stronger than it.
     ruling_ink = _quantile(ink[ruling > 0], 0.5) if ruling is not None and cv2.countNonZero(ruling) else None
+    # Ink and the ruling taken away are not ground (beside a stroke on squared paper, a line).
+    occupied = binary if ruling is None else cv2.bitwise_or(binary, ruling)
     # Bridge one-pixel breaks in thin or faint strokes, so that a stroke stays one region.
     bridged = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     # Outer contours are what regions need here (boxes and outlines), and OpenCV finds them
@@ -253,11 +258,11 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
         filled = np.zeros((h, w), np.uint8)
         cv2.drawContours(filled, [contour], -1, 255, cv2.FILLED, offset=(-x, -y))
         mask = (filled & binary[y : y + h, x : x + w]) > 0
-        if _is_solid(gray[y : y + h, x : x + w], filled > 0, mask, paper):
+        if _is_solid(gray, binary, (x, y, w, h), filled > 0, mask, paper, options.min_height * short_side):
             continue
         if _cut_by_frame_edge(ink, mask, x, y):
             continue
-        if _along_an_edge(gray, binary, x, y, w, h):
+        if _along_an_edge(gray, occupied, mask, x, y, w, h):
             continue
         if ruling_ink is not None and _like_the_ruling(ink[y : y + h, x : x + w], mask, ruling_ink, rules):
             continue
@@ -463,14 +468,17 @@ def _cut_by_frame_edge(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> boo
     return any(np.count_nonzero(edge >= strong) >= _EDGE_INK_PIXELS for edge in edges)
 
 
-def _along_an_edge(gray: np.ndarray, binary: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+def _along_an_edge(gray: np.ndarray, occupied: np.ndarray, mask: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     """True for a thin line between two grounds of different brightness: a page's or a desk's edge.
 
     A stroke has paper on both sides; the dark rim where a page meets a desk has paper on
-    one side and the desk on the other. Only ground (no ink of ``binary``) is compared: below
-    the detached top bar of a "5" lies its body.
+    one side and the desk on the other. Only ground (nothing ``occupied``) is compared: below
+    the detached top bar of a "5" lies its body. Thin means thin on average, across the line:
+    a tilted edge's box is wider than the line.
     """
-    thin_upright, thin_across = w < _EDGE_LINE_ASPECT * h, h < _EDGE_LINE_ASPECT * w
+    ink_pixels = np.count_nonzero(mask)
+    thin_upright = w < _EDGE_BOX_ASPECT * h and ink_pixels < _EDGE_LINE_ASPECT * h * h
+    thin_across = h < _EDGE_BOX_ASPECT * w and ink_pixels < _EDGE_LINE_ASPECT * w * w
     if not (thin_upright or thin_across):
         return False
     gap, depth = 2, 5
@@ -482,7 +490,7 @@ def _along_an_edge(gray: np.ndarray, binary: np.ndarray, x: int, y: int, w: int,
                  (slice(y + h + gap, y + h + gap + depth), slice(x, x + w))]
     grounds = []
     for rows, cols in sides:
-        ground = gray[rows, cols][binary[rows, cols] == 0]
+        ground = gray[rows, cols][occupied[rows, cols] == 0]
         if ground.size < max(4, 0.3 * gray[rows, cols].size):
             return False  # ink or the frame's edge beside it: nothing to compare
         grounds.append(_quantile(ground, 0.5))
@@ -490,18 +498,45 @@ def _along_an_edge(gray: np.ndarray, binary: np.ndarray, x: int, y: int, w: int,
     return abs(one - other) > _EDGE_CONTRAST * max(one, other)
 
 
-def _is_solid(gray: np.ndarray, filled: np.ndarray, mask: np.ndarray, paper: float) -> bool:
+def _is_solid(
+    gray: np.ndarray,
+    binary: np.ndarray,
+    box: tuple[int, int, int, int],
+    filled: np.ndarray,
+    mask: np.ndarray,
+    paper: float,
+    min_digit_height: float,
+) -> bool:
     """True for a blob (a pen cap, a phone) whose inside looks like its rim, not like the paper.
 
     The paper's brightness follows anything larger than the ink map's kernel, so a large
-    blob's ink is only its rim; a digit's holes and gaps are paper. ``paper`` is the
-    ground's grey level (dark ink on light paper, or light chalk on a dark board).
+    blob's ink is only its rim; a digit's holes and gaps are paper. The paper is the ground
+    around the region (in a shadow, darker than the page's ``paper``, which is the frame's
+    ground: dark ink on light paper, or light chalk on a dark board).
     """
+    x, y, w, h = box
+    digit_sized = h >= min_digit_height
+    if digit_sized:
+        # Inside, not the rim the outline adds around a fine stroke's ink (dilated by a pixel).
+        filled = opencv.cv2().erode(filled.view(np.uint8), _SQUARE_3) > 0
     inside = filled & ~mask
     if np.count_nonzero(inside) < 0.3 * np.count_nonzero(filled):
         return False
     # Medians: ruling or a stray stroke inside a digit's loop must not make it look dark.
-    rim, hole = _quantile(gray[mask], 0.5), _quantile(gray[inside], 0.5)
+    region = gray[y : y + h, x : x + w]
+    rim, hole = _quantile(region[mask], 0.5), _quantile(region[inside], 0.5)
+    if digit_sized:
+        # In a shadow the paper around a digit is darker than the page: measure against it.
+        # (A desk's grain is no digit in size, and a desk is darker than any shadow.)
+        pad = max(4, min(w, h) // 4)
+        top, left = max(0, y - pad), max(0, x - pad)
+        around = gray[top : y + h + pad, left : x + w + pad]
+        ground = binary[top : y + h + pad, left : x + w + pad] == 0
+        ground[y - top : y - top + h, x - left : x - left + w] = False
+        if np.count_nonzero(ground) >= 16:
+            local = _quantile(around[ground], 0.5)
+            if local >= _SHADOW_FLOOR * paper and rim <= _PEN_ON_PAPER * local:
+                paper = local
     return abs(hole - rim) < 0.5 * abs(paper - rim)
 
 

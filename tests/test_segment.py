@@ -299,3 +299,30 @@ def test_a_row_of_digits_on_a_line_of_squared_paper_stays_six_regions():
     page = find_ink(cv2.GaussianBlur(frame, (0, 0), 1.0))
     widths = sorted(region.box[2] for region in page.regions)
     assert len(page.regions) == 6 and widths[-1] <= 70, [region.box for region in page.regions]
+
+
+def test_a_fine_pen_digit_in_a_shadow_is_not_taken_for_a_solid_blob():
+    frame = _paper(width=480, height=320).astype(np.float32)
+    shade = np.ones_like(frame)
+    shade[:, :200] = 0.5  # a hand's shadow over the left of the page, its edge soft
+    frame = frame * cv2.GaussianBlur(shade, (0, 0), 25)
+    digit = np.zeros_like(frame)
+    cv2.ellipse(digit, (120, 170), (22, 40), 0, 0, 360, 1.0, 1)  # a "0" in a fine pen, blurred
+    frame = frame * (1 - 0.65 * cv2.GaussianBlur(digit, (0, 0), 0.8))
+    found = find_digits(np.clip(frame, 0, 255).astype(np.uint8))
+    assert len(found) == 1
+    x, y, w, h = found[0].box
+    assert abs(x - 98) <= 5 and abs(y - 130) <= 5, found[0].box
+
+
+def test_a_tilted_page_rim_in_pieces_beside_a_grey_desk_is_not_ones():
+    frame = _paper(width=480, height=320)
+    edge = np.array([[420, 0], [480, 0], [480, 320], [440, 320]], np.int32)  # tilted by 20 in 320
+    cv2.fillPoly(frame, [edge], 120)  # a grey table, darker than the page but no dark wood
+    for top in range(10, 300, 75):  # the page's rim, shadowed in pieces along the edge
+        cv2.line(frame, (420 + top // 16, top), (420 + (top + 55) // 16, top + 55), 95, 4)
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.2)
+    assert find_digits(frame) == []
+    stroke = _paper()
+    cv2.line(stroke, (300, 80), (306, 180), 95, 4)  # the same piece on paper is a "1"
+    assert len(find_digits(cv2.GaussianBlur(stroke, (0, 0), 1.2))) == 1
