@@ -225,6 +225,11 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     # Paper ruling is often paler than any pen: look for lines among the palest ink too.
     _, pale = cv2.threshold(ink, max(12.0, 0.25 * level), 255, cv2.THRESH_BINARY)
     rules = _find_rules(pale)
+    if len(rules) == 1:
+        # Squared paper whose lines one way are blurred (the camera moved across them) into
+        # bands too wide for ruling at the pale level: their cores, at a firmer level, are not.
+        _, firm = cv2.threshold(ink, 0.5 * level, 255, cv2.THRESH_BINARY)
+        rules.update(_find_rules(firm, directions=(True not in rules,), blurred=True))
     if not rules:
         level = max(float(otsu), float(min(options.min_contrast, options.plain_min_contrast)))
     _, strong = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
@@ -276,12 +281,19 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
     )
 
 
-def _find_rules(pale: np.ndarray) -> dict[bool, np.ndarray]:
+def _find_rules(
+    pale: np.ndarray, directions: tuple[bool, ...] = (True, False), blurred: bool = False
+) -> dict[bool, np.ndarray]:
     """The lines of ruled or squared paper (and other long, thin, straight lines) in ``pale`` ink.
 
     A line is a thin run of pale ink or darker, nearly horizontal or vertical, across more than
     half the frame (pale lines pass the ink threshold only where they cross); each is
     fitted with a straight line and drawn as thick as it is.
+
+    Args:
+        pale: uint8 mask of ink at a pale level.
+        directions: Which lines to look for: horizontal (True), upright (False).
+        blurred: Lines may be up to twice as thick as sharp ruling (smeared by motion).
 
     Returns:
         For horizontal (True) and upright (False) lines, if any: a uint8 mask of the frame's
@@ -294,7 +306,7 @@ def _find_rules(pale: np.ndarray) -> dict[bool, np.ndarray]:
     small = cv2.resize(pale, (max(1, width // 2), max(1, height // 2)), interpolation=cv2.INTER_AREA)
     _, small = cv2.threshold(small, 40, 255, cv2.THRESH_BINARY)
     found = {}
-    for horizontal in (True, False):
+    for horizontal in directions:
         span = small.shape[1] if horizontal else small.shape[0]
         length = max(8, span // 14)
         along = (length, 1) if horizontal else (1, length)
@@ -306,7 +318,8 @@ def _find_rules(pale: np.ndarray) -> dict[bool, np.ndarray]:
             continue
         # Where a line crosses a digit, the digit's thick strokes join it to its neighbours:
         # take out everything thicker than a ruled line, so that each line is a component of its own.
-        thick = (1, _RULE_CUT) if horizontal else (_RULE_CUT, 1)
+        cut = 2 * _RULE_CUT if blurred else _RULE_CUT
+        thick = (1, cut) if horizontal else (cut, 1)
         runs = cv2.subtract(runs, cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, thick)))
         # Most frames have no ruling: outlines (fast) say whether any run is long enough to look at.
         outlines, _ = cv2.findContours(runs, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -325,7 +338,7 @@ def _find_rules(pale: np.ndarray) -> dict[bool, np.ndarray]:
             # The line's own thickness, without the widening: its pixels in the thresholded copy.
             own = (shape * (small[y : y + h, x : x + w] > 0)).sum(axis=0 if horizontal else 1)
             thickness = 2 * float(np.median(own[own > 0])) if own.any() else 2.0  # in full-resolution pixels
-            if thickness > _MAX_RULE_THICKNESS:
+            if thickness > (2 if blurred else 1) * _MAX_RULE_THICKNESS:
                 continue  # a thick bar: not a ruled line
             # Fit the middle of the run at each position along it, robustly: where a digit touches
             # the line, the middle moves off the line, and a least-squares fit would follow it.

@@ -326,3 +326,13 @@ def test_a_tilted_page_rim_in_pieces_beside_a_grey_desk_is_not_ones():
     stroke = _paper()
     cv2.line(stroke, (300, 80), (306, 180), 95, 4)  # the same piece on paper is a "1"
     assert len(find_digits(cv2.GaussianBlur(stroke, (0, 0), 1.2))) == 1
+
+
+def test_squared_paper_blurred_across_its_upright_lines_gives_no_candidate():
+    for length in (7, 9, 11):
+        frame = _paper()
+        _ruled(frame, spacing=26, ink=90, squared=True)
+        # The camera moved sideways: each upright line smears into a pale band wider than ruling.
+        frame = cv2.GaussianBlur(cv2.filter2D(frame, -1, np.full((1, length), 1 / length, np.float32)), (0, 0), 1.0)
+        assert find_digits(frame) == [], length
+        assert build_lattice(find_ink(frame)).hypotheses == ()
