@@ -538,6 +538,8 @@ def _is_solid(
     # Medians: ruling or a stray stroke inside a digit's loop must not make it look dark.
     region = gray[y : y + h, x : x + w]
     rim, hole = _quantile(region[mask], 0.5), _quantile(region[inside], 0.5)
+    if abs(hole - rim) >= 0.5 * abs(paper - rim):
+        return False  # a digit against the page: the paper around it only rescues digits in a shadow
     if digit_sized:
         # In a shadow the paper around a digit is darker than the page: measure against it.
         # (A desk's grain is no digit in size, and a desk is darker than any shadow.)
