@@ -49,6 +49,9 @@ _MAX_HYPOTHESES = 160
 _CLEAR_GAP = 0.12
 # Two digits of a line stand side by side: reading pieces one above the other as two digits costs this.
 _STACKED_COST = 1.5
+# Neighbouring digits overlap a little when written close (a tenth of their height at most):
+# two readings sharing more of their width than this are more likely halves of one broken digit.
+_OVERLAP_FROM, _OVERLAP_COST = 0.25, 0.2
 # Leaving out a fragment too small to be a digit costs little: specks and bits of ruling.
 _SKIP_FRAGMENT = math.log(0.7)
 
@@ -194,8 +197,11 @@ class Lattice:
                     if start > 0 and pieces[start - 1].region == pieces[start].region:
                         score -= _CUT_COST
                     previous = back[start][1]
-                    if previous is not None and _stacked(self.hypotheses[previous].box, self.hypotheses[index].box):
-                        score -= _STACKED_COST
+                    if previous is not None:
+                        before, box = self.hypotheses[previous].box, self.hypotheses[index].box
+                        if _stacked(before, box):
+                            score -= _STACKED_COST
+                        score -= _OVERLAP_COST * max(0.0, _overlap(before, box) - _OVERLAP_FROM) * 10
                     if score > best[stop]:
                         best[stop], back[stop] = score, (start, index)
             path, stop = [], count
@@ -221,8 +227,13 @@ def _apart(left: Piece, right: Piece, min_height: float) -> bool:
     lx, _, lw, lh = left.box
     rx, _, rw, rh = right.box
     gap = max(rx - (lx + lw), lx - (rx + rw))
-    overlap = min(lx + lw, rx + rw) - max(lx, rx)
-    return gap > _CLEAR_GAP * max(lh, rh) and overlap < 0.3 * min(lw, rw)
+    return gap > _CLEAR_GAP * max(lh, rh) and _overlap(left.box, right.box) < 0.3
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """How much of the narrower box's width the other box covers (0 for boxes side by side)."""
+    shared = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    return max(0.0, shared) / max(1, min(a[2], b[2]))
 
 
 def _stacked(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -336,3 +336,20 @@ def test_squared_paper_blurred_across_its_upright_lines_gives_no_candidate():
         frame = cv2.GaussianBlur(cv2.filter2D(frame, -1, np.full((1, length), 1 / length, np.float32)), (0, 0), 1.0)
         assert find_digits(frame) == [], length
         assert build_lattice(find_ink(frame)).hypotheses == ()
+
+
+def test_two_arcs_that_share_much_of_their_width_are_read_as_one_broken_digit():
+    frame = _paper()
+    # A "0" written in two strokes that do not meet: a left arc, and a right arc a little
+    # higher and to the right; their boxes share 40% of a width (neighbours share far less).
+    cv2.ellipse(frame, (220, 160), (30, 50), 0, 50, 310, 30, 6)
+    cv2.ellipse(frame, (244, 130), (30, 50), 0, -130, 130, 30, 6)
+    lattice = build_lattice(find_ink(frame))
+    assert len(lattice.clusters) == 1 and len(lattice.clusters[0]) == 2
+    joined = next(i for i, h in enumerate(lattice.hypotheses) if h.stop - h.start == 2)
+    # The model is sure of each arc alone (as a "6" and a "7"), less sure of the two as a "0".
+    probabilities = np.zeros((len(lattice.hypotheses), 10), np.float32)
+    for i, h in enumerate(lattice.hypotheses):
+        probabilities[i, 0 if i == joined else (6 if h.start == 0 else 7)] = 0.85 if i == joined else 0.98
+    chosen, _ = lattice.best(probabilities, 0.5)
+    assert [label for _, label, _ in chosen] == [0]
