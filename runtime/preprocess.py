@@ -9,8 +9,9 @@ work and is imported inside the functions, so loading a model and predicting on
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -327,33 +328,23 @@ def _find_rules(
         if not any(cv2.boundingRect(outline)[index] >= _MIN_RULE_SEGMENT * span for outline in outlines):
             continue
         count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-        segments = []  # (extent, centre offset, slope, fitted line, thickness)
-        for label in range(1, count):
-            x, y, w, h = (int(v) for v in stats[label][:4])
-            extent = w if horizontal else h
-            if extent < _MIN_IN_STEP_PIECE * span:
-                continue  # too short to tell from a stroke, even as part of a longer line
-            shape = (labels[y : y + h, x : x + w] == label).astype(np.float32)
-            across_counts = shape.sum(axis=0 if horizontal else 1)
-            # The line's own thickness, without the widening: its pixels in the thresholded copy.
-            own = (shape * (small[y : y + h, x : x + w] > 0)).sum(axis=0 if horizontal else 1)
-            thickness = 2 * float(np.median(own[own > 0])) if own.any() else 2.0  # in full-resolution pixels
-            if thickness > (2 if blurred else 1) * _MAX_RULE_THICKNESS:
-                continue  # a thick bar: not a ruled line
-            # Fit the middle of the run at each position along it, robustly: where a digit touches
-            # the line, the middle moves off the line, and a least-squares fit would follow it.
-            positions = np.flatnonzero(across_counts)
-            index = np.arange(shape.shape[0 if horizontal else 1], dtype=np.float32)
-            weights = shape * index[:, None] if horizontal else shape * index[None, :]
-            middles = weights.sum(axis=0 if horizontal else 1)[positions] / across_counts[positions]
-            points = np.stack([positions + x, middles + y] if horizontal else [middles + x, positions + y], axis=1)
-            line = tuple(float(v) for v in cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
-            vx, vy, x0, y0 = line
-            along_v, across_v, along_0, across_0 = (vx, vy, x0, y0) if horizontal else (vy, vx, y0, x0)
-            slope = across_v / along_v if abs(along_v) > 1e-6 else math.inf
-            offset = across_0 + (span / 2 - along_0) * slope  # where the line crosses the frame's middle
-            segments.append((extent, offset, slope, line, thickness))
-        for extent, offset, slope, (vx, vy, x0, y0), thickness in _ruled_lines(segments, span, horizontal):
+        extents = stats[:, 2 if horizontal else 3]
+        max_thickness = (2 if blurred else 1) * _MAX_RULE_THICKNESS
+
+        def pieces(shortest: float, longest: float = math.inf) -> list[tuple]:
+            """The runs whose extent is that share of the frame, fitted; thick bars left out."""
+            fitted = (
+                _fit_piece(labels, stats[label], label, small, horizontal, max_thickness)
+                for label in range(1, count)
+                if shortest * span <= extents[label] < longest * span
+            )
+            return [piece for piece in fitted if piece is not None]
+
+        # Short pieces (pieces of a line hidden by digits, or digits' strokes) matter only where
+        # the lines found alone predict a line: they are fitted only then.
+        long_pieces = pieces(_MIN_RULE_SEGMENT)
+        shorter = functools.partial(pieces, _MIN_IN_STEP_PIECE, _MIN_RULE_SEGMENT)
+        for extent, offset, slope, (vx, vy, x0, y0), thickness in _ruled_lines(long_pieces, span, horizontal, shorter):
             x0, y0, reach = 2 * x0 + 0.5, 2 * y0 + 0.5, 4 * span
             drawn = found.setdefault(horizontal, np.zeros_like(pale))
             cv2.line(
@@ -366,13 +357,46 @@ def _find_rules(
     return found
 
 
-def _ruled_lines(segments: list[tuple], span: int, horizontal: bool) -> list[tuple]:
+def _fit_piece(
+    labels: np.ndarray, box: np.ndarray, label: int, small: np.ndarray, horizontal: bool, max_thickness: float
+) -> tuple | None:
+    """One run of ``labels`` as (extent, centre offset, slope, fitted line, thickness); None for a thick bar."""
+    cv2 = opencv.cv2()
+
+    x, y, w, h = (int(v) for v in box[:4])
+    span = small.shape[1] if horizontal else small.shape[0]
+    shape = (labels[y : y + h, x : x + w] == label).astype(np.float32)
+    across_counts = shape.sum(axis=0 if horizontal else 1)
+    # The line's own thickness, without the widening: its pixels in the thresholded copy.
+    own = (shape * (small[y : y + h, x : x + w] > 0)).sum(axis=0 if horizontal else 1)
+    thickness = 2 * float(np.median(own[own > 0])) if own.any() else 2.0  # in full-resolution pixels
+    if thickness > max_thickness:
+        return None  # a thick bar: not a ruled line
+    # Fit the middle of the run at each position along it, robustly: where a digit touches
+    # the line, the middle moves off the line, and a least-squares fit would follow it.
+    positions = np.flatnonzero(across_counts)
+    index = np.arange(shape.shape[0 if horizontal else 1], dtype=np.float32)
+    weights = shape * index[:, None] if horizontal else shape * index[None, :]
+    middles = weights.sum(axis=0 if horizontal else 1)[positions] / across_counts[positions]
+    points = np.stack([positions + x, middles + y] if horizontal else [middles + x, positions + y], axis=1)
+    line = tuple(float(v) for v in cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
+    vx, vy, x0, y0 = line
+    along_v, across_v, along_0, across_0 = (vx, vy, x0, y0) if horizontal else (vy, vx, y0, x0)
+    slope = across_v / along_v if abs(along_v) > 1e-6 else math.inf
+    offset = across_0 + (span / 2 - along_0) * slope  # where the line crosses the frame's middle
+    return (w if horizontal else h, offset, slope, line, thickness)
+
+
+def _ruled_lines(
+    segments: list[tuple], span: int, horizontal: bool, shorter: Callable[[], list[tuple]] = list
+) -> list[tuple]:
     """The pieces of ``segments`` (extent, offset, slope, line, thickness) that lie on paper ruling.
 
     Digits cut a line that crosses them into pieces, and pieces on one straight line add up: a
     line is ruling when its long pieces cross enough of the frame. Once a few lines are found
     alone, their spacing says where the others lie, and a line there needs fewer, shorter pieces
-    (the one through a row of digits is mostly hidden by them).
+    (the one through a row of digits is mostly hidden by them). ``shorter`` gives more such
+    pieces, asked for only then.
     """
 
     def on_line(offset: float, slope: float, near: float) -> list[tuple]:
@@ -392,6 +416,7 @@ def _ruled_lines(segments: list[tuple], span: int, horizontal: bool) -> list[tup
             lines.append(offset)
     if len(lines) < _MIN_LINES_FOR_STEP:
         return ruled
+    segments = segments + shorter()
     step = float(np.median(np.diff(lines)))
     slope = float(np.median([seg[2] for seg in ruled]))
     # A piece among digits is thickened by the strokes it touches: draw it as thick as the ruling.
