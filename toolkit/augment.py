@@ -1,4 +1,4 @@
-"""New handwriting from MNIST's own: random geometry, elastic wobble, stroke width and blur.
+"""New handwriting from MNIST's own: random geometry, elastic wobble, stroke width, pen lifts and blur.
 
 MNIST's 500 writers are not everyone: other people slant, stretch, wobble and write with
 thicker or thinner pens. Each training image is redrawn on the fly as one of those hands
@@ -33,6 +33,8 @@ class Augmentation:
         elastic: Probability of an elastic wobble (after Simard et al. 2003): each pixel moves by
             up to ``elastic_alpha`` pixels, smoothly (random on a 4×4 grid, interpolated).
         thicken, thin: Probabilities of a dilated or eroded stroke.
+        pen_lift: Probability of a gap where the pen left the paper: a short cut, 1–2 pixels
+            wide and 3–10 long at any angle, through one point of the stroke.
         blur: Probability of a slight Gaussian blur.
     """
 
@@ -45,10 +47,11 @@ class Augmentation:
     elastic_alpha: float = 1.8
     thicken: float = 0.15
     thin: float = 0.15
+    pen_lift: float = 0.2
     blur: float = 0.15
 
     def __post_init__(self) -> None:
-        for name in ("elastic", "thicken", "thin", "blur"):
+        for name in ("elastic", "thicken", "thin", "pen_lift", "blur"):
             if not 0.0 <= getattr(self, name) <= 1.0:  # also false for NaN
                 raise ConfigError(f"augmentation {name} is a probability in [0, 1], got {getattr(self, name)}")
         low, high = self.scale
@@ -81,6 +84,9 @@ def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = A
     thicken = rng.random(count) < spec.thicken
     thin = ~thicken & (rng.random(count) < spec.thin / (1 - spec.thicken))
     blur = rng.random(count) < spec.blur
+    lift = rng.random(count) < spec.pen_lift
+    lift_where, lift_angle = rng.random(count), rng.uniform(0, np.pi, count)
+    lift_length, lift_width = rng.uniform(3, 10, count), rng.integers(1, 3, count)
     # Where each output pixel comes from: the inverse of zoom·rotate·shear, then the shift (all at once).
     cos, sin = np.cos(angle), np.sin(angle)
     forward = np.stack([np.stack([cos, cos * shear - sin], -1), np.stack([sin, sin * shear + cos], -1)], -2)
@@ -110,6 +116,8 @@ def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = A
         elif thin[i]:
             eroded = cv2.erode(image, kernel)
             image = eroded if eroded.max() > 64 else image  # never erase a thin digit entirely
+        if lift[i]:
+            image = _lift_pen(image, lift_where[i], lift_angle[i], lift_length[i], int(lift_width[i]))
         if blur[i]:
             image = cv2.GaussianBlur(image, (3, 3), 0.7)
         out[i] = image
@@ -145,7 +153,78 @@ def non_digits(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def cut_from_touching(images: np.ndarray, others: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each digit as the page reader crops it from a neighbour it touches: with a stub of that neighbour.
+
+    The neighbour (one of ``others``) stands left or right, touching or overlapping by up to
+    a quarter of the digit's height; a straight cut, slanted up to 0.3, passes near the
+    digit's edge on that side (a little into the neighbour or into the digit), and the
+    digit's side is cropped and centred as :func:`runtime.preprocess.mnist_style` does. The
+    label stays the digit's: the network learns that a stub at the side does not change it.
+
+    Args:
+        images: uint8 (N, 28, 28) digits, white on black.
+        others: uint8 (M, 28, 28) digits to stand beside them.
+        rng: Source of every random choice.
+
+    Returns:
+        uint8 (N, 28, 28).
+    """
+    from runtime.preprocess import mnist_style
+
+    out = np.empty_like(images)
+    for i, image in enumerate(images):
+        right = rng.random() < 0.5
+        neighbour = others[int(rng.integers(len(others)))]
+        if right:
+            kept = _beside_and_cut(image, neighbour, rng)
+        else:  # the same, mirrored
+            kept = _beside_and_cut(image[:, ::-1], neighbour[:, ::-1], rng)[:, ::-1]
+        x, y, w, h = _ink_box(kept)
+        out[i] = mnist_style(kept[y : y + h, x : x + w])
+    return out
+
+
+def _beside_and_cut(digit: np.ndarray, neighbour: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """uint8 (28, 84): ``digit`` in the middle third, cut near its right edge from a neighbour touching it.
+
+    The neighbour's stub is at most 15% of its ink and 20% of the digit's (a thin "1" fits
+    whole in an overlap: then, after three tries, the digit stands alone).
+    """
+    ax, ay, aw, ah = _ink_box(digit)
+    bx, _, _, _ = _ink_box(neighbour)
+    edge = _SIZE + ax + aw  # just right of the digit's ink
+    ys, xs = _WIDE_GRID
+    alone = np.pad(digit, ((0, 0), (_SIZE, _SIZE)))
+    for _ in range(3):
+        offset = int(np.clip(edge - int(round(rng.uniform(0.0, 0.25) * ah)) - bx, 0, 2 * _SIZE))
+        beside = np.zeros_like(alone)
+        beside[:, offset : offset + _SIZE] = np.roll(neighbour, int(rng.integers(-2, 3)), axis=0)
+        cut = xs < edge + rng.uniform(-0.12, 0.08) * ah + rng.uniform(-0.3, 0.3) * (ys - (ay + ah / 2))
+        stub = int(beside[cut].sum())
+        if stub <= 0.15 * int(neighbour.sum()) and stub <= 0.2 * int(digit.sum()):
+            return np.where(cut, np.maximum(alone, beside), 0).astype(np.uint8)
+    return alone
+
+
 _GRID = np.mgrid[0:_SIZE, 0:_SIZE]
+_WIDE_GRID = np.mgrid[0:_SIZE, 0 : 3 * _SIZE]
+
+
+def _lift_pen(image: np.ndarray, where: float, angle: float, length: float, width: int) -> np.ndarray:
+    """Cut a short gap through the stroke at the ``where``-th fraction of its solid pixels."""
+    import cv2
+
+    ys, xs = np.nonzero(image > 127)
+    if not len(ys):
+        return image
+    at = int(where * len(ys))
+    dx, dy = np.cos(angle) * length / 2, np.sin(angle) * length / 2
+    cut = image.copy()
+    # Drawn at 4× sub-pixel precision so that short cuts at any angle stay straight.
+    ends = [(int(round((xs[at] + sx * dx) * 4)), int(round((ys[at] + sx * dy) * 4))) for sx in (-1, 1)]
+    cv2.line(cut, ends[0], ends[1], 0, width, cv2.LINE_8, 2)
+    return cut
 
 
 @functools.cache

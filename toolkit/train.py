@@ -23,7 +23,7 @@ from core.atomic import atomic_path, write_text_atomic
 from core.contract import NUM_CLASSES
 from core.errors import ConfigError
 from toolkit import plots
-from toolkit.augment import augment, non_digits
+from toolkit.augment import augment, cut_from_touching, non_digits
 from toolkit.config import Schedule, TrainConfig
 from toolkit.data import Dataset, to_model_input
 from toolkit.model import build_model
@@ -33,6 +33,7 @@ MIN_FIT_IMAGES = 100  # fewer cannot fill one batch of the recipes, let alone le
 MIN_VALIDATION_IMAGES = 10  # one per class, so the validation accuracy means something
 
 _NON_DIGIT_SHARE = 8  # one image in this many of an augmented batch is a non-digit
+_TOUCHING_SHARE = 8  # one digit in this many is cropped from a neighbour it touches
 PICTURES = ("dataset_preview.png", "curves.png", "confusion_matrix.png", "predictions.png")
 
 
@@ -221,6 +222,9 @@ class _AugmentedBatches(keras.utils.PyDataset):
         chosen = self._order[index * self._batch_size : (index + 1) * self._batch_size]
         rng = np.random.default_rng((self._seed, self._epoch, index))
         digits = augment(self._images[chosen], rng)
+        # Digits as the reader crops them from a touching neighbour, a stub of it at the side.
+        touching = max(1, len(chosen) // _TOUCHING_SHARE)
+        digits[-touching:] = cut_from_touching(digits[-touching:], digits[:touching], rng)
         # Pieces of digits and pairs of digits, with every class equally likely: the network
         # learns to be unsure of them, which is how the page reader tells a good split from a bad one.
         others = non_digits(digits[: max(1, len(chosen) // _NON_DIGIT_SHARE)], rng)

@@ -1,0 +1,78 @@
+"""Training-time redrawing of MNIST digits (toolkit.augment): pen lifts and touching neighbours."""
+
+import numpy as np
+import pytest
+
+from core.errors import ConfigError
+from toolkit.augment import Augmentation, _beside_and_cut, augment, cut_from_touching
+
+# Every variation off but the one under test: the redrawn digit is the digit itself.
+_STILL = dict(rotation=0.0, shear=0.0, scale=(1.0, 1.0), aspect=1.0, shift=0.0, elastic=0.0, thicken=0.0, thin=0.0,
+              blur=0.0, pen_lift=0.0)
+
+
+def _bar() -> np.ndarray:
+    image = np.zeros((28, 28), np.uint8)
+    image[4:24, 13:15] = 255
+    return image
+
+
+def _ring() -> np.ndarray:
+    import cv2
+
+    image = np.zeros((28, 28), np.uint8)
+    cv2.circle(image, (14, 14), 8, 255, 2)
+    return image
+
+
+def test_without_variations_the_digit_is_unchanged():
+    images = np.stack([_bar(), _ring()])
+    assert np.array_equal(augment(images, np.random.default_rng(0), Augmentation(**_STILL)), images)
+
+
+def test_the_same_generator_state_gives_the_same_digits_and_another_does_not():
+    images = np.stack([_bar(), _ring()] * 4)
+    first = augment(images, np.random.default_rng(5))
+    assert np.array_equal(first, augment(images, np.random.default_rng(5)))
+    assert not np.array_equal(first, augment(images, np.random.default_rng(6)))
+
+
+def test_a_pen_lift_takes_a_short_cut_of_the_stroke_and_adds_nothing():
+    bar = _bar()
+    spec = Augmentation(**{**_STILL, "pen_lift": 1.0})
+    for seed in range(20):
+        lifted = augment(bar[None], np.random.default_rng(seed), spec)[0]
+        removed = np.count_nonzero(bar) - np.count_nonzero(lifted)
+        assert not (lifted > bar).any()
+        # At most a 10-pixel cut, 2 pixels wide (and its antialiased ends), never the whole bar.
+        assert 1 <= removed <= 30, (seed, removed)
+
+
+def test_pen_lift_is_a_probability():
+    with pytest.raises(ConfigError, match="pen_lift"):
+        Augmentation(pen_lift=1.5)
+
+
+def test_a_digit_cut_from_a_touching_neighbour_keeps_only_a_stub_of_it():
+    ring = _ring()
+    neighbour = np.zeros((28, 28), np.uint8)
+    neighbour[4:24, 6:22] = 255  # a broad block: any overlap would show much of it
+    with_stub = 0
+    for seed in range(40):
+        canvas = _beside_and_cut(ring, neighbour, np.random.default_rng(seed))
+        assert canvas.shape == (28, 84)
+        assert int(canvas.sum()) <= int(ring.sum()) + 0.15 * int(neighbour.sum())
+        # The cut may pass a little into the digit, never through most of it.
+        assert int(canvas.sum()) >= 0.7 * int(ring.sum())
+        right_edge = 28 + 14 + 8 + 1  # the ring's rightmost column, in the canvas
+        with_stub += bool(canvas[:, right_edge + 1 :].any())
+    assert with_stub >= 10  # most draws do show a stub
+
+
+def test_touching_crops_are_mnist_style_digits_on_either_side():
+    images = np.stack([_ring()] * 8)
+    crops = cut_from_touching(images, np.stack([_bar()]), np.random.default_rng(0))
+    assert crops.shape == images.shape and crops.dtype == np.uint8
+    assert all(crop.any() for crop in crops)
+    # Centred by mass like every crop the reader makes: the 20-pixel box stays inside the field.
+    assert not crops[:, :2].any() and not crops[:, -2:].any()
