@@ -289,6 +289,22 @@ def test_a_ruled_line_hidden_by_a_row_of_digits_is_found_where_the_ruling_spacin
     assert max(seg[4] for seg in found) == 6.0  # drawn as thick as the ruling, not as the strokes
     assert _ruled_lines(whole[:2] + hidden, span, horizontal=True) == whole[:2]  # two lines set no spacing
 
+
+def test_a_hidden_line_far_from_the_first_one_found_is_still_in_step():
+    from runtime.preprocess import _ruled_lines
+
+    span, step = 320, 10.75  # ruling 10.75 half-resolution pixels apart: the median gap says 11
+
+    def piece(extent, offset):
+        return (extent, offset, 0.0, (1.0, 0.0, 0.0, offset), 6.0)
+
+    # Lines 0–15 and 19–20 found alone (whole pixels), 16–18 hidden by a row of thick digits.
+    whole = [piece(300, float(round(7 + k * step))) for k in [*range(16), 19, 20]]
+    hidden = [piece(28, 7 + k * step) for k in (16, 17, 18) for _ in range(2)]
+    found = _ruled_lines(whole + hidden, span, horizontal=True)
+    assert len(found) == len(whole) + len(hidden)
+
+
 def test_a_row_of_digits_on_a_line_of_squared_paper_stays_six_regions():
     frame = _paper(width=640, height=360)
     _ruled(frame, spacing=26, ink=120, squared=True)  # as dark as a pencil's strokes
