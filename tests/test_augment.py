@@ -8,7 +8,7 @@ from toolkit.augment import Augmentation, _beside_and_cut, augment, cut_from_tou
 
 # Every variation off but the one under test: the redrawn digit is the digit itself.
 _STILL = dict(rotation=0.0, shear=0.0, scale=(1.0, 1.0), aspect=1.0, shift=0.0, elastic=0.0, thicken=0.0, thin=0.0,
-              blur=0.0, pen_lift=0.0)
+              marker=0.0, blur=0.0, pen_lift=0.0)
 
 
 def _bar() -> np.ndarray:
@@ -48,9 +48,17 @@ def test_a_pen_lift_takes_a_short_cut_of_the_stroke_and_adds_nothing():
         assert 1 <= removed <= 30, (seed, removed)
 
 
-def test_pen_lift_is_a_probability():
-    with pytest.raises(ConfigError, match="pen_lift"):
-        Augmentation(pen_lift=1.5)
+@pytest.mark.parametrize("name", ["pen_lift", "marker"])
+def test_new_variations_are_probabilities(name):
+    with pytest.raises(ConfigError, match=name):
+        Augmentation(**{name: 1.5})
+
+
+def test_a_marker_stroke_is_two_pixels_wider_and_keeps_the_digit():
+    bar = _bar()
+    thick = augment(bar[None], np.random.default_rng(0), Augmentation(**{**_STILL, "marker": 1.0}))[0]
+    assert (thick >= bar).all()
+    assert np.count_nonzero(thick[10]) == np.count_nonzero(bar[10]) + 2
 
 
 def test_a_digit_cut_from_a_touching_neighbour_keeps_only_a_stub_of_it():

@@ -33,6 +33,7 @@ class Augmentation:
         elastic: Probability of an elastic wobble (after Simard et al. 2003): each pixel moves by
             up to ``elastic_alpha`` pixels, smoothly (random on a 4×4 grid, interpolated).
         thicken, thin: Probabilities of a dilated or eroded stroke.
+        marker: Probability of a stroke as thick as a felt-tip marker's (dilated by a pixel each side).
         pen_lift: Probability of a gap where the pen left the paper: a short cut, 1–2 pixels
             wide and 3–10 long at any angle, through one point of the stroke.
         blur: Probability of a slight Gaussian blur.
@@ -47,11 +48,12 @@ class Augmentation:
     elastic_alpha: float = 1.8
     thicken: float = 0.15
     thin: float = 0.15
+    marker: float = 0.1
     pen_lift: float = 0.2
     blur: float = 0.15
 
     def __post_init__(self) -> None:
-        for name in ("elastic", "thicken", "thin", "pen_lift", "blur"):
+        for name in ("elastic", "thicken", "thin", "marker", "pen_lift", "blur"):
             if not 0.0 <= getattr(self, name) <= 1.0:  # also false for NaN
                 raise ConfigError(f"augmentation {name} is a probability in [0, 1], got {getattr(self, name)}")
         low, high = self.scale
@@ -84,6 +86,7 @@ def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = A
     thicken = rng.random(count) < spec.thicken
     thin = ~thicken & (rng.random(count) < spec.thin / (1 - spec.thicken))
     blur = rng.random(count) < spec.blur
+    marker = rng.random(count) < spec.marker
     lift = rng.random(count) < spec.pen_lift
     lift_where, lift_angle = rng.random(count), rng.uniform(0, np.pi, count)
     lift_length, lift_width = rng.uniform(3, 10, count), rng.integers(1, 3, count)
@@ -111,7 +114,9 @@ def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = A
     out = np.empty_like(images)
     for i in range(count):
         image = cv2.remap(images[i], maps[i], None, cv2.INTER_LINEAR, borderValue=0)
-        if thicken[i]:
+        if marker[i]:
+            image = cv2.dilate(image, _MARKER)
+        elif thicken[i]:
             image = cv2.dilate(image, kernel)
         elif thin[i]:
             eroded = cv2.erode(image, kernel)
@@ -208,6 +213,7 @@ def _beside_and_cut(digit: np.ndarray, neighbour: np.ndarray, rng: np.random.Gen
 
 
 _GRID = np.mgrid[0:_SIZE, 0:_SIZE]
+_MARKER = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
 _WIDE_GRID = np.mgrid[0:_SIZE, 0 : 3 * _SIZE]
 
 
