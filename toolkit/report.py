@@ -296,7 +296,8 @@ def _explain_section(run_dir: Path, test_images: np.ndarray, test_labels: np.nda
                                tuple(model.class_names), model_path)
     figures.append((draw(test_picture), f"Test digit #0 (a {test_labels[0]}) through model_int8.tflite, layer by layer"))
     photo = camera_like_photo(test_images[1])
-    reading = read_digits(photo, model)
+    # Drawn however sure the model is (the caption says what it read): a young model may be unsure.
+    reading = read_digits(photo, model, min_confidence=0.0)
     if reading.digits:
         found = max(reading.digits, key=lambda d: d.box[2] * d.box[3])
         explained = Explanation(photo, found.box, found.image, tflite_activations(model_path, found.image),
