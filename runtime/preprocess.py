@@ -444,9 +444,9 @@ def _spacing(lines: np.ndarray) -> tuple[float, float]:
     """
     step = float(np.median(np.diff(lines)))
     origin = float(lines[0])
-    for reach in (10, None):  # near lines first (a rough step numbers them right), then all
+    for reach in (10, math.inf):  # near lines first (a rough step numbers them right), then all
         numbers = np.round((lines - origin) / step)
-        chosen = numbers <= reach if reach is not None else np.ones(len(lines), bool)
+        chosen = numbers <= reach
         if len(np.unique(numbers[chosen])) >= 2:
             step, origin = (float(v) for v in np.polyfit(numbers[chosen], lines[chosen], 1))
     return origin, step

@@ -146,15 +146,12 @@ def non_digits(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     Returns:
         uint8 (N, 28, 28).
     """
-    from runtime.preprocess import mnist_style
-
     out = np.zeros_like(images)
     for i, image in enumerate(images):
         crop = _piece_of(image, rng) if rng.random() < 0.5 else None
         if crop is None:  # a pair, or a piece that would pass for a "1"
             crop = _pair_of(image, images[int(rng.integers(len(images)))], rng)
-        x, y, w, h = _ink_box(crop)
-        out[i] = mnist_style(crop[y : y + h, x : x + w])
+        out[i] = _as_the_reader_crops(crop)
     return out
 
 
@@ -175,8 +172,6 @@ def cut_from_touching(images: np.ndarray, others: np.ndarray, rng: np.random.Gen
     Returns:
         uint8 (N, 28, 28).
     """
-    from runtime.preprocess import mnist_style
-
     out = np.empty_like(images)
     for i, image in enumerate(images):
         right = rng.random() < 0.5
@@ -185,8 +180,7 @@ def cut_from_touching(images: np.ndarray, others: np.ndarray, rng: np.random.Gen
             kept = _beside_and_cut(image, neighbour, rng)
         else:  # the same, mirrored
             kept = _beside_and_cut(image[:, ::-1], neighbour[:, ::-1], rng)[:, ::-1]
-        x, y, w, h = _ink_box(kept)
-        out[i] = mnist_style(kept[y : y + h, x : x + w])
+        out[i] = _as_the_reader_crops(kept)
     return out
 
 
@@ -202,9 +196,8 @@ def _beside_and_cut(digit: np.ndarray, neighbour: np.ndarray, rng: np.random.Gen
     ys, xs = _WIDE_GRID
     alone = np.pad(digit, ((0, 0), (_SIZE, _SIZE)))
     for _ in range(3):
-        offset = int(np.clip(edge - int(round(rng.uniform(0.0, 0.25) * ah)) - bx, 0, 2 * _SIZE))
-        beside = np.zeros_like(alone)
-        beside[:, offset : offset + _SIZE] = np.roll(neighbour, int(rng.integers(-2, 3)), axis=0)
+        overlap = int(round(rng.uniform(0.0, 0.25) * ah))
+        beside = _framed_at(neighbour, edge - overlap - bx, int(rng.integers(-2, 3)))
         cut = xs < edge + rng.uniform(-0.12, 0.08) * ah + rng.uniform(-0.3, 0.3) * (ys - (ay + ah / 2))
         stub = int(beside[cut].sum())
         if stub <= 0.15 * int(neighbour.sum()) and stub <= 0.2 * int(digit.sum()):
@@ -270,13 +263,23 @@ def _piece_of(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
 
 def _pair_of(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ax, _, aw, _ = _ink_box(first)
-    bx, _, bw, _ = _ink_box(second)
+    bx, _, _, _ = _ink_box(second)
     gap = int(round(rng.uniform(-0.2, 0.2) * 20))
-    canvas = np.zeros((28, 28 * 3), np.uint8)
-    canvas[:, 28 : 56] = first
-    offset = 28 + ax + aw + gap - bx  # where the second digit's frame starts
-    offset = int(np.clip(offset, 0, canvas.shape[1] - 28))
-    vertical = int(rng.integers(-2, 3))
-    moved = np.roll(second, vertical, axis=0)
-    canvas[:, offset : offset + 28] = np.maximum(canvas[:, offset : offset + 28], moved)
+    second_framed = _framed_at(second, _SIZE + ax + aw + gap - bx, int(rng.integers(-2, 3)))
+    return np.maximum(np.pad(first, ((0, 0), (_SIZE, _SIZE))), second_framed)
+
+
+def _framed_at(digit: np.ndarray, offset: int, vertical: int) -> np.ndarray:
+    """uint8 (28, 84): ``digit``'s 28×28 frame starting at column ``offset`` (kept on the canvas), moved ``vertical`` rows down."""
+    canvas = np.zeros((_SIZE, 3 * _SIZE), np.uint8)
+    offset = int(np.clip(offset, 0, 2 * _SIZE))
+    canvas[:, offset : offset + _SIZE] = np.roll(digit, vertical, axis=0)
     return canvas
+
+
+def _as_the_reader_crops(canvas: np.ndarray) -> np.ndarray:
+    """uint8 (28, 28): the canvas's ink cropped and centred as :func:`runtime.preprocess.mnist_style` centres a camera's."""
+    from runtime.preprocess import mnist_style
+
+    x, y, w, h = _ink_box(canvas)
+    return mnist_style(canvas[y : y + h, x : x + w])
