@@ -6,6 +6,7 @@ the CLI.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import platform
@@ -23,17 +24,15 @@ from core.atomic import atomic_path, write_text_atomic
 from core.contract import NUM_CLASSES
 from core.errors import ConfigError
 from toolkit import plots
-from toolkit.augment import augment, cut_from_touching, non_digits
 from toolkit.config import Schedule, TrainConfig
 from toolkit.data import Dataset, to_model_input
+from toolkit.epochs import images_per_batch, redrawn_epochs
 from toolkit.model import build_model
 from toolkit.runs import METRICS_FILE, MODEL_FILE
 
 MIN_FIT_IMAGES = 100  # fewer cannot fill one batch of the recipes, let alone learn ten classes
 MIN_VALIDATION_IMAGES = 10  # one per class, so the validation accuracy means something
 
-_NON_DIGIT_SHARE = 8  # one image in this many of an augmented batch is a non-digit
-_TOUCHING_SHARE = 8  # one digit in this many is cropped from a neighbour it touches
 PICTURES = ("dataset_preview.png", "curves.png", "confusion_matrix.png", "predictions.png")
 
 
@@ -110,8 +109,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: TrainProgress | None 
     if spec.augment:
         # The same held-out images as Keras' validation_split, never augmented.
         validation = (x_train[n_fit:], y_train[n_fit:]) if n_fit < len(x_train) else None
-        batches = _AugmentedBatches(dataset.x_train[:n_fit], y_train[:n_fit], spec.batch_size, config.seed)
-        history = model.fit(batches, epochs=spec.epochs, validation_data=validation, verbose=0, callbacks=callbacks)
+        history = _fit_redrawn(model, dataset.x_train[:n_fit], y_train[:n_fit], spec, config.seed, validation, callbacks)
     else:
         history = model.fit(
             x_train,
@@ -122,7 +120,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: TrainProgress | None 
             shuffle=True,
             verbose=0,
             callbacks=callbacks,
-        )
+        ).history
     train_seconds = time.perf_counter() - fit_started
 
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
@@ -134,7 +132,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: TrainProgress | None 
         model.save(tmp)
     names = dataset.class_names
     plots.save_dataset_preview(dataset.x_train, dataset.y_train, names, out / "dataset_preview.png")
-    plots.save_curves(history.history, out / "curves.png")
+    plots.save_curves(history, out / "curves.png")
     plots.save_confusion_matrix(
         matrix, names, out / "confusion_matrix.png", title=f"Test set confusion matrix (accuracy {test_accuracy:.2%})"
     )
@@ -159,7 +157,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: TrainProgress | None 
             "schedule": spec.schedule.value,
             "augment": spec.augment,
         },
-        "history": {key: [float(v) for v in values] for key, values in history.history.items()},
+        "history": {key: [float(v) for v in values] for key, values in history.items()},
         "parameters": int(model.count_params()),
         "dataset": {
             "sha256": dataset.sha256,
@@ -199,42 +197,27 @@ def _learning_rate(schedule: Schedule, rate: float, total_steps: int) -> float |
     return rate
 
 
-class _AugmentedBatches(keras.utils.PyDataset):
-    """Shuffled batches of training images, each redrawn afresh (toolkit.augment) every epoch.
-
-    Every batch's randomness comes from (seed, epoch, batch index), so a run is reproducible.
-    """
-
-    def __init__(self, images: np.ndarray, targets: np.ndarray, batch_size: int, seed: int) -> None:
-        # Two threads redraw the next batches while TensorFlow trains on this one (OpenCV and
-        # NumPy release the GIL); each batch's randomness is its own, so the order they finish in
-        # does not matter.
-        super().__init__(workers=2, use_multiprocessing=False)
-        self._images, self._targets = images, targets
-        self._batch_size, self._seed = batch_size, seed
-        self._epoch = 0
-        self._order = np.random.default_rng((seed, 0)).permutation(len(images))
-
-    def __len__(self) -> int:
-        return -(-len(self._images) // self._batch_size)
-
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        chosen = self._order[index * self._batch_size : (index + 1) * self._batch_size]
-        rng = np.random.default_rng((self._seed, self._epoch, index))
-        digits = augment(self._images[chosen], rng)
-        # Digits as the reader crops them from a touching neighbour, a stub of it at the side.
-        touching = max(1, len(chosen) // _TOUCHING_SHARE)
-        digits[-touching:] = cut_from_touching(digits[-touching:], digits[:touching], rng)
-        # Pieces of digits and pairs of digits, with every class equally likely: the network
-        # learns to be unsure of them, which is how the page reader tells a good split from a bad one.
-        others = non_digits(digits[: max(1, len(chosen) // _NON_DIGIT_SHARE)], rng)
-        unsure = np.full((len(others), NUM_CLASSES), 1.0 / NUM_CLASSES, np.float32)
-        images = np.concatenate([digits, others])
-        return to_model_input(images), np.concatenate([self._targets[chosen], unsure])
-
-    def on_epoch_end(self) -> None:
-        self._epoch += 1
-        self._order = np.random.default_rng((self._seed, self._epoch)).permutation(len(self._images))
+def _fit_redrawn(model, images, targets, spec, seed, validation, callbacks) -> dict[str, list[float]]:
+    """Train one epoch at a time on digits redrawn afresh for each (toolkit.epochs); return Keras' history."""
+    history: dict[str, list[float]] = {}
+    # closing(): a failed epoch stops the drawing processes at once, not when the generator is collected.
+    with contextlib.closing(redrawn_epochs(images, targets, spec.batch_size, seed, spec.epochs)) as epochs:
+        for epoch, (drawn, drawn_targets) in enumerate(epochs):
+            # In drawing order: each batch keeps its own non-digits, as draw_batch made it.
+            logs = model.fit(
+                to_model_input(drawn),
+                drawn_targets,
+                batch_size=images_per_batch(spec.batch_size),
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                shuffle=False,
+                validation_data=validation,
+                verbose=0,
+                callbacks=callbacks,
+            ).history
+            for key, values in logs.items():
+                history.setdefault(key, []).extend(values)
+    return history
 
 
 class _ProgressCallback(keras.callbacks.Callback):

@@ -1,0 +1,46 @@
+"""Training epochs redrawn by worker processes (toolkit.epochs)."""
+
+import numpy as np
+from helpers import learnable_arrays
+
+from toolkit.epochs import draw_batch, epoch_order, images_per_batch, redrawn_epochs
+
+
+def _training_set(count: int = 230):
+    arrays = learnable_arrays(n_train=count, n_test=10)
+    return arrays["x_train"], np.eye(10, dtype=np.float32)[arrays["y_train"]]
+
+
+def test_an_epoch_is_its_batches_in_order_whoever_draws_them():
+    images, targets = _training_set()
+    batch_size = 64  # 230 digits: three full batches and one of 38
+    epochs = list(redrawn_epochs(images, targets, batch_size, seed=3, epochs=2, workers=2))
+    assert len(epochs) == 2
+    for epoch, (drawn, drawn_targets) in enumerate(epochs):
+        order = epoch_order(len(images), 3, epoch)
+        expected = [draw_batch(images, targets, order, batch_size, 3, epoch, index) for index in range(4)]
+        assert np.array_equal(drawn, np.concatenate([e[0] for e in expected]))
+        assert np.array_equal(drawn_targets, np.concatenate([e[1] for e in expected]))
+        # Keras cuts the array into batches of images_per_batch rows: each is one drawn batch.
+        assert [len(e[0]) for e in expected] == [images_per_batch(batch_size)] * 3 + [38 + 38 // 8]
+    assert not np.array_equal(epochs[0][0], epochs[1][0])  # each epoch is drawn afresh
+    single = list(redrawn_epochs(images, targets, batch_size, seed=3, epochs=2, workers=1))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(epochs, single))
+
+
+def test_a_batch_holds_its_digits_labels_and_uniform_non_digits_last():
+    images, targets = _training_set()
+    order = epoch_order(len(images), 0, 0)
+    drawn, drawn_targets = draw_batch(images, targets, order, 64, 0, 0, 1)
+    assert drawn.shape == (72, 28, 28) and drawn.dtype == np.uint8
+    assert np.array_equal(drawn_targets[:64], targets[order[64:128]])
+    assert np.allclose(drawn_targets[64:], 0.1)
+    again, _ = draw_batch(images, targets, order, 64, 0, 0, 1)
+    assert np.array_equal(drawn, again)
+    assert not np.array_equal(drawn, draw_batch(images, targets, order, 64, 1, 0, 1)[0])  # another seed
+
+
+def test_every_image_is_drawn_once_an_epoch_in_a_new_order():
+    assert sorted(epoch_order(100, 0, 0)) == list(range(100))
+    assert not np.array_equal(epoch_order(100, 0, 0), epoch_order(100, 0, 1))
+    assert np.array_equal(epoch_order(100, 0, 1), epoch_order(100, 0, 1))
