@@ -1,6 +1,11 @@
 """Training epochs redrawn by worker processes (toolkit.epochs)."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+import pytest
 from helpers import learnable_arrays
 
 from toolkit.epochs import draw_batch, epoch_order, images_per_batch, redrawn_epochs
@@ -44,3 +49,28 @@ def test_every_image_is_drawn_once_an_epoch_in_a_new_order():
     assert sorted(epoch_order(100, 0, 0)) == list(range(100))
     assert not np.array_equal(epoch_order(100, 0, 0), epoch_order(100, 0, 1))
     assert np.array_equal(epoch_order(100, 0, 1), epoch_order(100, 0, 1))
+
+
+def test_a_failure_in_a_drawing_process_is_raised_in_training():
+    images, targets = _training_set(40)
+    flat = images.reshape(40, -1)  # not 28×28: redrawing fails inside the worker
+    with pytest.raises(RuntimeError, match="drawing the training images failed"):
+        list(redrawn_epochs(flat, targets, 16, seed=0, epochs=1))
+
+
+def test_training_from_a_script_without_a_main_guard_draws_once(tmp_path):
+    # multiprocessing's spawned workers import the caller's main script again: a script read from
+    # stdin could not start them, and one without a __main__ guard would run twice.
+    script = (
+        "import sys; sys.path.insert(0, 'tests')\n"
+        "import numpy as np\n"
+        "from helpers import learnable_arrays\n"
+        "from toolkit.epochs import redrawn_epochs\n"
+        "arrays = learnable_arrays(n_train=64, n_test=10)\n"
+        "targets = np.eye(10, dtype=np.float32)[arrays['y_train']]\n"
+        "print('drawn', sum(len(x) for x, _ in redrawn_epochs(arrays['x_train'], targets, 32, 0, 2)))\n"
+    )
+    result = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120,
+                            cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["drawn", str(2 * (64 + 2 * 4))]

@@ -10,10 +10,14 @@ Imports no TensorFlow: the workers load only NumPy, OpenCV and :mod:`toolkit.aug
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import os
+import pickle
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
@@ -22,9 +26,6 @@ from toolkit.augment import augment, cut_from_touching, non_digits
 
 NON_DIGIT_SHARE = 8  # a batch has one non-digit for every this many digits
 TOUCHING_SHARE = 8  # one digit in this many is cropped from a neighbour it touches
-
-_held: tuple[np.ndarray, np.ndarray] | None = None  # a worker's copy of the training set
-
 
 def images_per_batch(batch_size: int) -> int:
     """How many images a full batch of ``batch_size`` digits holds once its non-digits are added."""
@@ -85,40 +86,96 @@ def redrawn_epochs(
 
     Yields:
         uint8 (M, 28, 28) images and float32 (M, 10) targets, M = N + the non-digits.
+
+    Raises:
+        RuntimeError: A drawing process failed or stopped (its message says why).
     """
     batches = -(-len(images) // batch_size)
     parts = np.array_split(np.arange(batches), max(1, min(workers, batches)))
-    pool = ProcessPoolExecutor(
-        max_workers=len(parts),
-        # Never fork a process that runs TensorFlow's threads; a fresh interpreter loads only what drawing needs.
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_hold,
-        initargs=(images, targets),
-    )
-
-    def submit(epoch: int) -> list[Future]:
-        return [pool.submit(_draw_part, batch_size, seed, epoch, int(part[0]), int(part[-1]) + 1) for part in parts]
-
+    started: list[_Worker] = []
     try:
-        pending = {0: submit(0)}
-        for epoch in range(epochs):
-            if epoch + 1 < epochs:
-                pending[epoch + 1] = submit(epoch + 1)
-            drawn = [future.result() for future in pending.pop(epoch)]
-            yield np.concatenate([d[0] for d in drawn]), np.concatenate([d[1] for d in drawn])
+        for _ in parts:
+            started.append(_Worker(images, targets))
+        for asked in range(epochs + 1):
+            # Collect epoch asked - 1, ask for epoch asked, then hand the collected one over:
+            # the workers draw the next epoch while the caller trains on this one.
+            drawn = [worker.answer() for worker in started] if asked else None
+            if asked < epochs:
+                for worker, part in zip(started, parts):
+                    worker.ask((batch_size, seed, asked, int(part[0]), int(part[-1]) + 1))
+            if drawn:
+                yield np.concatenate([d[0] for d in drawn]), np.concatenate([d[1] for d in drawn])
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for worker in started:
+            worker.stop()
 
 
-def _hold(images: np.ndarray, targets: np.ndarray) -> None:
-    global _held
-    # Ctrl-C is the parent's to handle: it stops the pool; a worker's own traceback would only add noise.
+class _Worker:
+    """One drawing process: ``python -m toolkit.epochs``, spoken to in pickles over its stdin and stdout.
+
+    A plain subprocess rather than multiprocessing's: a spawned multiprocessing child imports
+    the caller's main script again (a script without a ``__main__`` guard would train twice;
+    one read from stdin cannot start at all), and a forked one would copy TensorFlow's threads.
+    """
+
+    def __init__(self, images: np.ndarray, targets: np.ndarray) -> None:
+        root = str(Path(__file__).resolve().parents[1])  # where the toolkit package lies
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "toolkit.epochs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        self.ask((images, targets))
+
+    def ask(self, message: object) -> None:
+        try:
+            pickle.dump(message, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            raise RuntimeError(self._stopped()) from None
+
+    def answer(self) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            kind, value = pickle.load(self._process.stdout)
+        except (EOFError, pickle.UnpicklingError):
+            raise RuntimeError(self._stopped()) from None
+        if kind == "error":
+            raise RuntimeError(f"drawing the training images failed: {value}")
+        return value
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+    def _stopped(self) -> str:
+        return f"the process drawing the training images stopped (exit status {self._process.wait()})"
+
+
+def _serve() -> None:
+    """The worker's side: hold the training set, then draw each asked-for part of an epoch."""
+    # Ctrl-C is the parent's to handle: it stops the workers; a worker's own traceback would only add noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _held = (images, targets)
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not break the pickles
+    questions = sys.stdin.buffer
+    images, targets = pickle.load(questions)
+    while True:
+        try:
+            batch_size, seed, epoch, first, stop = pickle.load(questions)
+        except EOFError:
+            return
+        try:
+            order = epoch_order(len(images), seed, epoch)
+            drawn = [draw_batch(images, targets, order, batch_size, seed, epoch, i) for i in range(first, stop)]
+            answer = ("drawn", (np.concatenate([d[0] for d in drawn]), np.concatenate([d[1] for d in drawn])))
+        except Exception as exc:  # reported to the parent, which raises it in training
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.flush()
 
 
-def _draw_part(batch_size: int, seed: int, epoch: int, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-    images, targets = _held
-    order = epoch_order(len(images), seed, epoch)
-    drawn = [draw_batch(images, targets, order, batch_size, seed, epoch, index) for index in range(first, stop)]
-    return np.concatenate([d[0] for d in drawn]), np.concatenate([d[1] for d in drawn])
+if __name__ == "__main__":
+    _serve()
