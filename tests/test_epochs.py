@@ -1,5 +1,6 @@
 """Training epochs redrawn by worker processes (toolkit.epochs)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,26 @@ def test_training_from_a_script_without_a_main_guard_draws_once(tmp_path):
                             cwd=Path(__file__).parents[1])
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["drawn", str(2 * (64 + 2 * 4))]
+
+
+def _drawing_processes() -> list[int]:
+    children = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0")) == os.getpid() and b"toolkit.epochs" in command:
+            children.append(int(status.parent.name))
+    return children
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_stopping_early_stops_the_drawing_processes():
+    images, targets = _training_set()
+    epochs = redrawn_epochs(images, targets, 64, seed=0, epochs=5)
+    next(epochs)
+    assert len(_drawing_processes()) == 2  # drawing the next epoch
+    epochs.close()  # what training does when it stops (an error, Ctrl-C)
+    assert _drawing_processes() == []

@@ -67,6 +67,23 @@ def test_interrupted_training_leaves_no_file_behind(tmp_path):
     assert list((tmp_path / "run").iterdir()) == []
 
 
+def test_progress_counts_every_step_across_epochs_of_redrawn_digits(tmp_path):
+    class Record:
+        steps, epochs = [], []
+
+        def on_batch(self, step, total_steps):
+            self.steps.append((step, total_steps))
+
+        def on_epoch(self, epoch, epochs, logs):
+            self.epochs.append((epoch, epochs, sorted(logs)))
+
+    record = Record()
+    train(_config(tmp_path, "run", epochs=2), _small_dataset(), record)
+    total = 2 * 4  # 256 images, 10% held out: 231 to fit, four batches of 64 an epoch
+    assert record.steps == [(step, total) for step in range(1, total + 1)]
+    assert record.epochs == [(epoch, 2, ["accuracy", "loss", "val_accuracy", "val_loss"]) for epoch in (1, 2)]
+
+
 def test_no_validation_split_trains_on_everything(tmp_path):
     result = train(_config(tmp_path, "run", validation_split=0.0), _small_dataset())
     assert "val_loss" not in result.metrics["history"]
