@@ -24,7 +24,7 @@ from core.atomic import atomic_path, write_text_atomic
 from core.contract import NUM_CLASSES
 from core.errors import ConfigError
 from toolkit import plots
-from toolkit.config import Schedule, TrainConfig
+from toolkit.config import RecipeSpec, Schedule, TrainConfig
 from toolkit.data import Dataset, to_model_input
 from toolkit.epochs import images_per_batch, redrawn_epochs
 from toolkit.model import build_model
@@ -197,7 +197,15 @@ def _learning_rate(schedule: Schedule, rate: float, total_steps: int) -> float |
     return rate
 
 
-def _fit_redrawn(model, images, targets, spec, seed, validation, callbacks) -> dict[str, list[float]]:
+def _fit_redrawn(
+    model: keras.Model,
+    images: np.ndarray,
+    targets: np.ndarray,
+    spec: RecipeSpec,
+    seed: int,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    callbacks: list[keras.callbacks.Callback],
+) -> dict[str, list[float]]:
     """Train one epoch at a time on digits redrawn afresh for each (toolkit.epochs); return Keras' history."""
     history: dict[str, list[float]] = {}
     # closing(): a failed epoch stops the drawing processes at once, not when the generator is collected.
