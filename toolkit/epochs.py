@@ -106,10 +106,15 @@ def redrawn_epochs(
                 for worker, part in zip(started, parts):
                     worker.ask((batch_size, seed, asked, int(part[0]), int(part[-1]) + 1))
             if drawn:
-                yield np.concatenate([d[0] for d in drawn]), np.concatenate([d[1] for d in drawn])
+                yield _stacked(drawn)
     finally:
         for worker in started:
             worker.stop()
+
+
+def _stacked(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(images, targets) pairs, one after another, as one pair of arrays."""
+    return np.concatenate([images for images, _ in parts]), np.concatenate([targets for _, targets in parts])
 
 
 class _Worker:
@@ -171,8 +176,7 @@ def _serve() -> None:
             return
         try:
             order = epoch_order(len(images), seed, epoch)
-            drawn = [draw_batch(images, targets, order, batch_size, seed, epoch, i) for i in range(first, stop)]
-            answer = ("drawn", (np.concatenate([d[0] for d in drawn]), np.concatenate([d[1] for d in drawn])))
+            answer = ("drawn", _stacked([draw_batch(images, targets, order, batch_size, seed, epoch, i) for i in range(first, stop)]))
         except Exception as exc:  # reported to the parent, which raises it in training
             answer = ("error", f"{type(exc).__name__}: {exc}")
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
