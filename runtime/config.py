@@ -24,9 +24,10 @@ class FindOptions:
         polarity: Ink on paper (default), or light on dark, or decide per frame.
         min_contrast: Smallest ink strength (see :func:`ink_map`; 0–255) that counts as sure ink
             on ruled or squared paper.
-        plain_min_contrast: The same on plain paper (no ruling found; never more than
-            ``min_contrast``), where only a pen makes long faint strokes: a fine pen's, blurred
-            by the camera, may be that faint all along.
+        plain_min_contrast: The same on plain paper (no ruling found), where only a pen makes
+            long faint strokes: a fine pen's, blurred by the camera, may be that faint all along.
+            A grainy page raises it to four times its grain (a shadow's mottle is not ink), up
+            to ``min_contrast``.
         min_height: Smallest digit height as a fraction of the frame's shorter side.
         max_height: Largest digit height as a fraction of the frame's shorter side.
         max_aspect: Widest width/height ratio of a digit.
@@ -38,7 +39,7 @@ class FindOptions:
 
     polarity: Polarity = Polarity.DARK_ON_LIGHT
     min_contrast: int = 56
-    plain_min_contrast: int = 40
+    plain_min_contrast: int = 24
     min_height: float = 0.06
     max_height: float = 0.9
     max_aspect: float = 2.2

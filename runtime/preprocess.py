@@ -26,6 +26,9 @@ MNIST_BOX = 20
 # A strip longer than this shrinks to under a pixel across at the working size (and holds no page).
 MAX_ASPECT_RATIO = 40
 _STROKE_SATURATION = 0.6  # ink at 60% of a digit's peak and above becomes full white
+# On plain paper sure ink is at least this many times the page's grain: a fine pen blurred by
+# motion is sure ink on a quiet page, a shadow's mottle stays paper.
+_GRAIN_TIMES = 4.0
 _RELATIVE_INK_SCALE = 320.0  # ink = 320 × (paper − pixel) / paper: a pen at 80% darker saturates
 _EDGE_INK_PIXELS = 2  # pixels of full-strength stroke on the frame's edge that make a region "cut off"
 _EDGE_STROKE_SHARE = 0.8  # "full strength": this share of the region's typical (90th percentile) ink
@@ -232,7 +235,10 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
         _, firm = cv2.threshold(ink, 0.5 * level, 255, cv2.THRESH_BINARY)
         rules.update(_find_rules(firm, directions=(True not in rules,), blurred=True))
     if not rules:
-        level = max(float(otsu), float(min(options.min_contrast, options.plain_min_contrast)))
+        # Plain paper: a quiet page (its grain is what most of it shows) lets fainter strokes be sure.
+        grain = _quantile(ink[::2, ::2], 0.9)
+        plain = min(options.min_contrast, max(options.plain_min_contrast, _GRAIN_TIMES * grain))
+        level = max(float(otsu), float(plain))
     _, strong = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
     # Hysteresis: faint ink reached from sure ink along faint ink is ink (a pencil's fine stroke
     # is sure only where it was pressed hardest). A few wide steps reach far enough, and cost

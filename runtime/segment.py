@@ -34,7 +34,7 @@ _SURE = 0.9
 _STRIP = 0.2
 # A digit is made of at most this many pieces (a wide region may be cut in up to five).
 _MAX_RUN = 9
-# Pieces this far apart (in heights of the taller) may belong to one digit.
+# Pieces this far apart (in heights of the taller, or of both when one stands above the other) may belong to one digit.
 _JOIN_GAP = 0.35
 # A digit's box is rarely wider than it is tall: every tenth of a height beyond this costs so much.
 _WIDE_FROM, _WIDE_COST = 1.2, 0.2
@@ -359,6 +359,10 @@ def _clusters(pieces: list[Piece], cut_groups: list[int]) -> list[list[Piece]]:
             overlap_y = min(yi + hi, yj + hj) - max(yi, yj)
             side_by_side = overlap_y >= 0.3 * min(hi, hj)
             # One above the other, straight or along a slant: the two halves of a broken stroke.
+            # Halves sharing columns are measured against the digit they would make, not the taller
+            # half: a "1" lifted halfway is two short stubs with a gap of a fifth of the "1" between.
+            if xj < xi + wi:
+                tall = max(yi + hi, yj + hj) - min(yi, yj)
             stacked = -overlap_y <= _JOIN_GAP * tall
             if side_by_side or stacked or cut_groups[i] == cut_groups[j]:
                 parent[root(j)] = root(i)

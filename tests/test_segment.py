@@ -188,6 +188,15 @@ def test_a_wide_zero_broken_into_two_arcs_is_one_hypothesis_though_cut_into_many
     assert whole, "no hypothesis holds both arcs"
 
 
+def test_a_one_lifted_halfway_is_one_cluster_of_two_stubs_and_one_hypothesis_holds_both():
+    frame = _paper(640, 480)
+    cv2.line(frame, (322, 150), (320, 182), 30, 6)  # two stubs about 40 px tall, 27 px apart: the gap is
+    cv2.line(frame, (319, 218), (317, 250), 30, 6)  # 2/3 of a stub's height, a quarter of the "1" they make
+    lattice = build_lattice(find_ink(frame))
+    assert [len(cluster) for cluster in lattice.clusters] == [2]
+    assert any(h.box[1] <= 148 and h.box[1] + h.box[3] >= 252 for h in lattice.hypotheses)
+
+
 def test_a_faint_fine_pen_is_ink_on_plain_paper():
     from runtime.config import FindOptions
 
@@ -197,6 +206,23 @@ def test_a_faint_fine_pen_is_ink_on_plain_paper():
     frame = cv2.GaussianBlur(frame, (0, 0), 0.8)
     assert [candidate.box for candidate in find_digits(frame)] == [(248, 118, 95, 145)]
     assert find_digits(frame, FindOptions(plain_min_contrast=56)) == []
+
+
+def test_a_fainter_pen_is_ink_on_quiet_plain_paper_but_mottle_on_grainy_paper_is_not():
+    from runtime.config import FindOptions
+
+    rng = np.random.default_rng(3)
+    quiet = np.full((480, 640), 215, np.uint8)
+    cv2.line(quiet, (250, 120), (340, 120), 191, 2)  # a "7" in a pen fainter still: ink strength about 30
+    cv2.line(quiet, (340, 120), (290, 260), 191, 2)
+    quiet = cv2.GaussianBlur(quiet, (0, 0), 0.8)
+    grain = rng.normal(0, 1.0, quiet.shape)
+    found = find_digits(np.clip(quiet + grain, 0, 255).astype(np.uint8))
+    assert [candidate.box[2:] for candidate in found] == [(95, 145)]
+    assert find_digits(quiet, FindOptions(plain_min_contrast=40)) == []  # the level before pages were told apart
+    # Paper mottled by a coarse shadow texture: its blotches are as strong as that pen, and are paper.
+    mottle = cv2.resize(rng.normal(0, 9.0, (48, 64)), (640, 480), interpolation=cv2.INTER_CUBIC)
+    assert find_digits(np.clip(215 + mottle + grain, 0, 255).astype(np.uint8)) == []
 
 
 def test_a_pale_upright_stroke_on_ruled_paper_is_a_one_not_the_ruling():
