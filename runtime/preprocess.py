@@ -224,7 +224,8 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
         gray = cv2.resize(gray, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA)
     ink = ink_map(gray, options.polarity)
     # Otsu's level from every other pixel: the same histogram's shape, at a quarter of the cost.
-    otsu, _ = cv2.threshold(np.ascontiguousarray(ink[::2, ::2]), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    sample = np.ascontiguousarray(ink[::2, ::2])
+    otsu, _ = cv2.threshold(sample, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     level = max(float(otsu), float(options.min_contrast))
     # Paper ruling is often paler than any pen: look for lines among the palest ink too.
     _, pale = cv2.threshold(ink, max(12.0, 0.25 * level), 255, cv2.THRESH_BINARY)
@@ -236,7 +237,7 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
         rules.update(_find_rules(firm, directions=(True not in rules,), blurred=True))
     if not rules:
         # Plain paper: a quiet page (its grain is what most of it shows) lets fainter strokes be sure.
-        grain = _quantile(ink[::2, ::2], 0.9)
+        grain = _quantile(sample, 0.9)
         plain = min(options.min_contrast, max(options.plain_min_contrast, _GRAIN_TIMES * grain))
         level = max(float(otsu), float(plain))
     _, strong = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
