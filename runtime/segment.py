@@ -34,7 +34,8 @@ _SURE = 0.9
 _STRIP = 0.2
 # A digit is made of at most this many pieces (a wide region may be cut in up to five).
 _MAX_RUN = 9
-# Pieces this far apart (in heights of the taller, or of both when one stands above the other) may belong to one digit.
+# Pieces this far apart (in heights of the taller, or of both when one stands above the other
+# sharing its columns) may belong to one digit.
 _JOIN_GAP = 0.35
 # A digit's box is rarely wider than it is tall: every tenth of a height beyond this costs so much.
 _WIDE_FROM, _WIDE_COST = 1.2, 0.2
