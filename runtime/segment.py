@@ -362,9 +362,9 @@ def _clusters(pieces: list[Piece], cut_groups: list[int]) -> list[list[Piece]]:
             # One above the other, straight or along a slant: the two halves of a broken stroke.
             # Halves sharing columns are measured against the digit they would make, not the taller
             # half: a "1" lifted halfway is two short stubs with a gap of a fifth of the "1" between.
-            if xj < xi + wi:
-                tall = max(yi + hi, yj + hj) - min(yi, yj)
-            stacked = -overlap_y <= _JOIN_GAP * tall
+            shares_columns = xj < xi + wi
+            measure = max(yi + hi, yj + hj) - min(yi, yj) if shares_columns else tall
+            stacked = -overlap_y <= _JOIN_GAP * measure
             if side_by_side or stacked or cut_groups[i] == cut_groups[j]:
                 parent[root(j)] = root(i)
     groups: dict[int, list[Piece]] = {}

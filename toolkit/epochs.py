@@ -31,7 +31,12 @@ TOUCHING_SHARE = 8  # one digit in this many is cropped from a neighbour it touc
 
 def images_per_batch(batch_size: int) -> int:
     """How many images a full batch of ``batch_size`` digits holds once its non-digits are added."""
-    return batch_size + max(1, batch_size // NON_DIGIT_SHARE)
+    return batch_size + _non_digit_count(batch_size)
+
+
+def _non_digit_count(digits: int) -> int:
+    """How many non-digits a batch of ``digits`` digits gets (at least one)."""
+    return max(1, digits // NON_DIGIT_SHARE)
 
 
 def draw_batch(
@@ -50,16 +55,17 @@ def draw_batch(
         seed, epoch, index: The run's seed, the epoch and the batch's index in it.
 
     Returns:
-        uint8 (B + B // 8, 28, 28) images and float32 (B + B // 8, 10) targets, where B is the
-        batch's digit count; the non-digits come last, each with the uniform target (every
-        class equally likely), which is how the page reader learns to tell a good split from a bad one.
+        uint8 (B + n, 28, 28) images and float32 (B + n, 10) targets, where B is the batch's
+        digit count and n = max(1, B // NON_DIGIT_SHARE); the non-digits come last, each with
+        the uniform target (every class equally likely), which is how the page reader learns to
+        tell a good split from a bad one.
     """
     chosen = order[index * batch_size : (index + 1) * batch_size]
     rng = np.random.default_rng((seed, epoch, index))
     digits = augment(images[chosen], rng)
     touching = max(1, len(chosen) // TOUCHING_SHARE)
     digits[-touching:] = cut_from_touching(digits[-touching:], digits[:touching], rng)
-    others = non_digits(digits[: max(1, len(chosen) // NON_DIGIT_SHARE)], rng)
+    others = non_digits(digits[: _non_digit_count(len(chosen))], rng)
     unsure = np.full((len(others), NUM_CLASSES), 1.0 / NUM_CLASSES, np.float32)
     return np.concatenate([digits, others]), np.concatenate([targets[chosen], unsure])
 
