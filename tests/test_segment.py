@@ -225,6 +225,18 @@ def test_a_fainter_pen_is_ink_on_quiet_plain_paper_but_mottle_on_grainy_paper_is
     assert find_digits(np.clip(215 + mottle + grain, 0, 255).astype(np.uint8)) == []
 
 
+def test_a_faint_fine_one_beside_a_dark_digit_is_found_whole_from_the_one_spot_pressed_hard():
+    frame = _paper()
+    _seven(frame, 100, 100, 120)  # dark ink: the page's level of sure ink is set by it
+    cv2.line(frame, (300, 120), (297, 200), 165, 2)  # a "1" in a fine pen, fainter than sure ink all along...
+    cv2.line(frame, (298, 155), (298, 165), 120, 3)  # ...but where it was pressed, in the middle
+    candidates = find_digits(cv2.GaussianBlur(frame, (0, 0), 0.8))
+    assert len(candidates) == 2, [candidate.box for candidate in candidates]
+    x, y, w, h = candidates[1].box
+    # The whole stroke, not the 30-pixel stub around the pressed spot that a shorter reach found.
+    assert 294 <= x <= 298 and y <= 122 and h >= 78, candidates[1].box
+
+
 def test_a_pale_upright_stroke_on_ruled_paper_is_a_one_not_the_ruling():
     frame = _paper(640, 480)
     _ruled(frame, spacing=24, ink=150)  # level lines only
