@@ -34,7 +34,7 @@ _EDGE_INK_PIXELS = 2  # pixels of full-strength stroke on the frame's edge that 
 _EDGE_STROKE_SHARE = 0.8  # "full strength": this share of the region's typical (90th percentile) ink
 _SQUARE_3 = np.ones((3, 3), np.uint8)
 _SQUARE_5 = np.ones((5, 5), np.uint8)
-# Hysteresis steps: each reaches 2 pixels further along a faint stroke. 16 reach a third of a
+# Hysteresis steps: each reaches 2 pixels further along a faint stroke. 16 reach a quarter of a
 # typical digit: a fine pen blurred by motion is sure ink only in a few spots (4 steps found a
 # faint "1" beside dark digits as a stub), while a shadow's edge or ruling is not followed across the page.
 _HYSTERESIS_STEPS = 16
