@@ -36,7 +36,8 @@ _SQUARE_3 = np.ones((3, 3), np.uint8)
 _SQUARE_5 = np.ones((5, 5), np.uint8)
 # Hysteresis steps: each reaches 2 pixels further along a faint stroke. 16 reach a quarter of a
 # typical digit: a fine pen blurred by motion is sure ink only in a few spots (4 steps found a
-# faint "1" beside dark digits as a stub), while a shadow's edge or ruling is not followed across the page.
+# faint "1" beside dark digits as a stub), while a shadow's edge or ruling is not followed
+# across the page.
 _HYSTERESIS_STEPS = 16
 _THICK_PEN = 1.3  # strokes wider than this many MNIST pens (a marker's) are thinned towards one
 _MNIST_PEN_WIDTH = 2.2  # pixels in the 20-pixel box: the median MNIST stroke (2 × area / outline)
@@ -244,19 +245,8 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
         plain = min(options.min_contrast, max(options.plain_min_contrast, _GRAIN_TIMES * grain))
         level = max(float(otsu), float(plain))
     _, strong = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
-    # Hysteresis: faint ink reached from sure ink along faint ink is ink (a pencil's fine stroke
-    # is sure only where it was pressed hardest). Wide steps until nothing grows cost less than
-    # labelling every faint speck of the frame, and most frames stop after a few.
     _, faint = cv2.threshold(ink, 0.5 * level, 255, cv2.THRESH_BINARY)
-    binary = strong
-    reached = cv2.countNonZero(binary)
-    for _ in range(_HYSTERESIS_STEPS):
-        binary = cv2.bitwise_and(cv2.dilate(binary, _SQUARE_5), faint)
-        grown = cv2.countNonZero(binary)
-        if grown == reached:
-            break  # every faint stroke within reach is reached: more steps add nothing
-        reached = grown
-    binary = cv2.bitwise_or(binary, strong)
+    binary = _hysteresis(strong, faint)
     binary, ruling = _erase_rules(binary, rules, ink, pale)
     # How strong the paper's ruling is (None without ruling): pieces of it that escaped removal
     # (beside the frame's edge, on a bent page) are thin and no stronger than it.
@@ -295,6 +285,26 @@ def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage
         min_digit_height=options.min_height * short_side,
         max_digit_height=options.max_height * short_side,
     )
+
+
+def _hysteresis(strong: np.ndarray, faint: np.ndarray) -> np.ndarray:
+    """Faint ink reached from sure ink along faint ink, within ``_HYSTERESIS_STEPS`` steps.
+
+    A pencil's fine stroke is sure only where it was pressed hardest. Wide steps until nothing
+    grows cost less than labelling every faint speck of the frame, and most frames stop after
+    a few. ``strong`` lies inside ``faint`` (a higher level), so every step keeps it.
+    """
+    cv2 = opencv.cv2()
+
+    binary = strong
+    reached = cv2.countNonZero(binary)
+    for _ in range(_HYSTERESIS_STEPS):
+        binary = cv2.bitwise_and(cv2.dilate(binary, _SQUARE_5), faint)
+        grown = cv2.countNonZero(binary)
+        if grown == reached:
+            break  # every faint stroke within reach is reached: more steps add nothing
+        reached = grown
+    return binary
 
 
 def _find_rules(
