@@ -22,18 +22,24 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "FATAL")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 
 
+_module: ModuleType | None = None  # cv2 once imported: a frame asks for it some twenty times
+
+
 def cv2() -> ModuleType:
     """Return the ``cv2`` module.
 
     Raises:
         InputError: OpenCV is not installed; the message names the extra that installs it.
     """
-    try:
-        return importlib.import_module("cv2")
-    except ImportError as exc:
-        raise InputError(
-            f"reading photos and camera frames needs OpenCV ({exc}); pip install 'cnnkit[camera]'"
-        ) from None
+    global _module
+    if _module is None:
+        try:
+            _module = importlib.import_module("cv2")
+        except ImportError as exc:
+            raise InputError(
+                f"reading photos and camera frames needs OpenCV ({exc}); pip install 'cnnkit[camera]'"
+            ) from None
+    return _module
 
 
 def png_bytes(image: np.ndarray) -> bytes:

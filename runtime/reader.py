@@ -95,7 +95,9 @@ def read_digits(
     unsure = lattice.unsure_regions(chosen)
     if unsure:
         # A second look where the model could not read a region surely whole: cut it and read again.
-        second = build_lattice(page, max_aspect=options.max_aspect, min_density=options.min_density, also_cut=unsure)
+        second = build_lattice(
+            page, max_aspect=options.max_aspect, min_density=options.min_density, also_cut=unsure, first=lattice
+        )
         if second.hypotheses:
             second_images = second.images()
             second_probabilities = _read_new_only(model, second_images, images, probabilities)

@@ -12,7 +12,7 @@ of (a piece may also be left out as not a digit).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -120,6 +120,9 @@ class Lattice:
     clusters: tuple[tuple[Piece, ...], ...]
     hypotheses: tuple[Hypothesis, ...]
     digit_sized: tuple[tuple[bool, ...], ...]
+    # Every run looked at, by its pieces (region, box, centre): its digit's box, image, aspect and
+    # height, or None when it cannot be a digit. A second look reuses what it shares with the first.
+    runs: dict[tuple, tuple | None] = field(default_factory=dict, repr=False)
 
     def images(self) -> np.ndarray:
         """uint8 (N, 28, 28): every hypothesis, for one batched inference call."""
@@ -244,7 +247,12 @@ def _stacked(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool
 
 
 def build_lattice(
-    page: InkPage, *, max_aspect: float = 2.2, min_density: float = 0.06, also_cut: frozenset[int] = frozenset()
+    page: InkPage,
+    *,
+    max_aspect: float = 2.2,
+    min_density: float = 0.06,
+    also_cut: frozenset[int] = frozenset(),
+    first: Lattice | None = None,
 ) -> Lattice:
     """Cut a page's regions into pieces and list every run of pieces that may be a digit.
 
@@ -254,6 +262,8 @@ def build_lattice(
         min_density: Smallest share of ink in a hypothesis's box.
         also_cut: Regions (indices into ``page.regions``) to cut although they are no wider
             than one digit: the model could not read them whole (see :meth:`Lattice.unsure_regions`).
+        first: The lattice of the first look at the same page, whose runs of uncut regions
+            need not be cropped again.
     """
     pieces: list[Piece] = []
     cut_groups: list[int] = []  # pieces cut from one region are neighbours whatever their gap
@@ -265,6 +275,8 @@ def build_lattice(
         pieces += parts
         cut_groups += [number] * len(parts)
     clusters = _clusters(pieces, cut_groups)
+    # A run's pieces are the same in both looks unless one of them is cut only now.
+    runs = {key: made for key, made in first.runs.items() if not also_cut & {region for region, *_ in key}} if first else {}
     hypotheses: list[Hypothesis] = []
     digit_sized = []
     for cluster_index, members in enumerate(clusters):
@@ -290,10 +302,12 @@ def build_lattice(
                 earliest, latest = min(earliest, first[region]), max(latest, last[region])
                 if stop - start > _MAX_RUN and not (earliest >= start and latest < stop):
                     continue
-                hypothesis = _hypothesis(page, members, cluster_index, start, stop, max_aspect, min_density)
-                if hypothesis is not None:
-                    hypotheses.append(hypothesis)
-    return Lattice(tuple(tuple(c) for c in clusters), tuple(hypotheses), tuple(digit_sized))
+                key = tuple((piece.region, piece.box, piece.centre_x) for piece in members[start:stop])
+                if key not in runs:
+                    runs[key] = _digit_of(page, members[start:stop], max_aspect, min_density)
+                if runs[key] is not None:
+                    hypotheses.append(Hypothesis(cluster_index, start, stop, *runs[key]))
+    return Lattice(tuple(tuple(c) for c in clusters), tuple(hypotheses), tuple(digit_sized), runs)
 
 
 def _cut(whole: Piece, height: int, min_height: float) -> list[Piece]:
@@ -373,9 +387,8 @@ def _clusters(pieces: list[Piece], cut_groups: list[int]) -> list[list[Piece]]:
     return [sorted(group, key=lambda p: p.centre_x) for group in groups.values()]
 
 
-def _hypothesis(page, members, cluster, start, stop, max_aspect, min_density) -> Hypothesis | None:
-    """The run ``members[start:stop]`` as one digit, or None when it cannot be one by its shape."""
-    run = members[start:stop]
+def _digit_of(page: InkPage, run: list[Piece], max_aspect: float, min_density: float) -> tuple | None:
+    """A run of pieces as one digit: (box in frame pixels, MNIST-style image, aspect, height), or None by its shape."""
     x0 = min(piece.box[0] for piece in run)
     y0 = min(piece.box[1] for piece in run)
     w = max(piece.box[0] + piece.box[2] for piece in run) - x0
@@ -394,7 +407,7 @@ def _hypothesis(page, members, cluster, start, stop, max_aspect, min_density) ->
     crop = np.where(canvas, page.ink[y0 : y0 + h, x0 : x0 + w], 0).astype(np.uint8)
     if len({piece.region for piece in run}) > 1:
         crop = _bridge_pen_lifts(crop, canvas, h)
-    return Hypothesis(cluster, start, stop, page.to_frame((x0, y0, w, h)), mnist_style(crop), w / h, h)
+    return page.to_frame((x0, y0, w, h)), mnist_style(crop), w / h, h
 
 
 def _bridge_pen_lifts(crop: np.ndarray, canvas: np.ndarray, height: int) -> np.ndarray:

@@ -161,7 +161,10 @@ def test_mnist_style_of_any_crop_is_a_28x28_digit(crop):
 def test_missing_opencv_names_the_extra_to_install(monkeypatch):
     import sys
 
+    from runtime import opencv
+
     monkeypatch.setitem(sys.modules, "cv2", None)  # what an install without OpenCV looks like
+    monkeypatch.setattr(opencv, "_module", None)  # ...in a process that never imported it
     with pytest.raises(InputError, match=r"needs OpenCV .*cnnkit\[camera\]"):
         find_digits(np.zeros((50, 50), np.uint8))
 

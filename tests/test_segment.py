@@ -237,6 +237,48 @@ def test_a_faint_fine_one_beside_a_dark_digit_is_found_whole_from_the_one_spot_p
     assert 294 <= x <= 298 and y <= 122 and h >= 78, candidates[1].box
 
 
+def test_the_hysteresis_looks_only_near_sure_ink_and_finds_what_the_whole_frame_would():
+    from runtime import preprocess
+
+    def over_the_whole_frame(strong, faint):
+        reached = strong
+        for _ in range(preprocess._HYSTERESIS_STEPS):
+            reached = cv2.bitwise_and(cv2.dilate(reached, np.ones((5, 5), np.uint8)), faint)
+        return reached
+
+    top_line, foot = np.zeros((240, 320), np.uint8), np.zeros((240, 320), np.uint8)
+    cv2.line(top_line, (0, 5), (319, 5), 255, 1)  # a faint line along the top edge...
+    cv2.line(foot, (200, 100), (200, 239), 255, 1)  # a faint stroke down to the bottom edge...
+    for faint, sure in ((top_line, (slice(3, 8), slice(2, 7))), (foot, (slice(236, 240), slice(199, 202)))):
+        strong = np.zeros_like(faint)
+        strong[sure] = faint[sure]  # ...sure ink only at one end, at the frame's edge
+        found = preprocess._hysteresis(strong, faint)
+        assert np.array_equal(found, over_the_whole_frame(strong, faint))
+        # 2 pixels a step: the faint ink is followed that far from the sure spot, not across the frame.
+        reach = 2 * preprocess._HYSTERESIS_STEPS
+        assert reach - 2 <= max(np.ptp(np.nonzero(found)[1]), np.ptp(np.nonzero(found)[0])) <= reach + 6
+        assert not preprocess._hysteresis(np.zeros_like(strong), faint).any()
+
+
+def test_the_second_look_crops_only_the_regions_it_cuts_and_builds_the_same_lattice():
+    frame = _paper()
+    _seven(frame, 150, 100, 120)
+    _zero(frame, 250, 160, 120)  # touches the seven: one region of the two
+    _seven(frame, 330, 100, 120)
+    page = find_ink(frame)
+    assert len(page.regions) == 2
+    touching = next(index for index, region in enumerate(page.regions) if region.box[0] < 200)
+    first = build_lattice(page)
+    again = build_lattice(page, also_cut=frozenset({touching}), first=first)
+    afresh = build_lattice(page, also_cut=frozenset({touching}))
+    assert [(h.box, h.start, h.stop, h.image.tobytes()) for h in again.hypotheses] == [
+        (h.box, h.start, h.stop, h.image.tobytes()) for h in afresh.hypotheses
+    ]
+    alone = [h for h in first.hypotheses if h.box[0] > 310]
+    assert len(alone) == 1 and any(h.image is alone[0].image for h in again.hypotheses)  # not cropped again
+    assert len(again.hypotheses) > len(first.hypotheses)  # the touching pair's strips are new
+
+
 def test_a_pale_upright_stroke_on_ruled_paper_is_a_one_not_the_ruling():
     frame = _paper(640, 480)
     _ruled(frame, spacing=24, ink=150)  # level lines only
