@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from runtime import opencv
-from runtime.preprocess import InkPage, mnist_style
+from runtime.preprocess import InkPage, median, mnist_style
 
 # Pieces of one digit are joined across gaps up to this many heights (a lifted pen).
 _BRIDGE = 0.15
@@ -426,7 +426,8 @@ def _bridge_pen_lifts(crop: np.ndarray, canvas: np.ndarray, height: int) -> np.n
                            interpolation=cv2.INTER_NEAREST)
     size = max(3, int(_BRIDGE * height * factor) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    closed = cv2.morphologyEx(np.pad(small, size), cv2.MORPH_CLOSE, kernel)[size:-size, size:-size]
+    padded = cv2.copyMakeBorder(small, size, size, size, size, cv2.BORDER_CONSTANT, value=0)
+    closed = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, kernel)[size:-size, size:-size]
     if factor < 1.0:
         closed = cv2.resize(closed, (canvas.shape[1], canvas.shape[0]), interpolation=cv2.INTER_NEAREST)
     closed = closed > 0
@@ -434,5 +435,5 @@ def _bridge_pen_lifts(crop: np.ndarray, canvas: np.ndarray, height: int) -> np.n
     if not added.any():
         return crop
     bridged = crop.copy()
-    bridged[added] = np.uint8(np.median(crop[canvas]))
+    bridged[added] = np.uint8(median(crop[canvas]))
     return bridged

@@ -130,6 +130,16 @@ def test_reading_hard_pages_holds_its_floor(trained_run, verify_report, mnist_di
     assert other_hand["single"] >= FONT_FLOOR["single"] and other_hand["multi"] >= FONT_FLOOR["multi"], other_hand
 
 
+@pytest.mark.slow
+def test_comparing_a_checkout_with_itself_reads_every_frame_the_same(trained_run, verify_report, mnist_dir):
+    from benchmarks.compare_readers import compare
+
+    checkout = Path(__file__).resolve().parents[1]
+    report = compare(checkout, checkout, trained_run / "model_int8.tflite", frames=8, mnist=mnist_dir)
+    assert report["frames"] == 8 and report["same_reading"] == 8, report
+    assert report["before_ms"]["median"] > 0 and report["after_ms"]["median"] > 0, report
+
+
 # Floors below what the default recipe's seed-0 model reads on these fixed samples (see the
 # README's reading table), low enough for training noise, high enough to catch a regression.
 # The seed-0 model read 95.8% / 82.5% / no blank report mixed, 88.3% touching, 100% / 100% in Humor Sans
