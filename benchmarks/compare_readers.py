@@ -123,6 +123,11 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--hard", action="store_true", help="hard pages instead of clean ones")
     args = parser.parse_args()
+    for checkout in (args.before, args.after):
+        if not (checkout / "runtime" / "reader.py").is_file():
+            parser.error(f"{checkout} is not a cnnkit checkout (no runtime/reader.py)")
+    if not args.model.is_file():
+        parser.error(f"model file {args.model} does not exist")
     print(json.dumps(compare(args.before, args.after, args.model, frames=args.frames, hard=args.hard), indent=2))
 
 

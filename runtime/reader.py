@@ -96,7 +96,7 @@ def read_digits(
     if unsure:
         # A second look where the model could not read a region surely whole: cut it and read again.
         second = build_lattice(
-            page, max_aspect=options.max_aspect, min_density=options.min_density, also_cut=unsure, first=lattice
+            page, max_aspect=options.max_aspect, min_density=options.min_density, also_cut=unsure, first_look=lattice
         )
         if second.hypotheses:
             second_images = second.images()

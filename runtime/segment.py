@@ -252,7 +252,7 @@ def build_lattice(
     max_aspect: float = 2.2,
     min_density: float = 0.06,
     also_cut: frozenset[int] = frozenset(),
-    first: Lattice | None = None,
+    first_look: Lattice | None = None,
 ) -> Lattice:
     """Cut a page's regions into pieces and list every run of pieces that may be a digit.
 
@@ -262,7 +262,7 @@ def build_lattice(
         min_density: Smallest share of ink in a hypothesis's box.
         also_cut: Regions (indices into ``page.regions``) to cut although they are no wider
             than one digit: the model could not read them whole (see :meth:`Lattice.unsure_regions`).
-        first: The lattice of the first look at the same page, whose runs of uncut regions
+        first_look: The lattice of the first look at the same page, whose runs of uncut regions
             need not be cropped again.
     """
     pieces: list[Piece] = []
@@ -276,7 +276,8 @@ def build_lattice(
         cut_groups += [number] * len(parts)
     clusters = _clusters(pieces, cut_groups)
     # A run's pieces are the same in both looks unless one of them is cut only now.
-    runs = {key: made for key, made in first.runs.items() if not also_cut & {region for region, *_ in key}} if first else {}
+    earlier = first_look.runs.items() if first_look else ()
+    runs = {key: made for key, made in earlier if not also_cut & {region for region, *_ in key}}
     hypotheses: list[Hypothesis] = []
     digit_sized = []
     for cluster_index, members in enumerate(clusters):

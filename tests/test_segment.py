@@ -269,7 +269,7 @@ def test_the_second_look_crops_only_the_regions_it_cuts_and_builds_the_same_latt
     assert len(page.regions) == 2
     touching = next(index for index, region in enumerate(page.regions) if region.box[0] < 200)
     first = build_lattice(page)
-    again = build_lattice(page, also_cut=frozenset({touching}), first=first)
+    again = build_lattice(page, also_cut=frozenset({touching}), first_look=first)
     afresh = build_lattice(page, also_cut=frozenset({touching}))
     assert [(h.box, h.start, h.stop, h.image.tobytes()) for h in again.hypotheses] == [
         (h.box, h.start, h.stop, h.image.tobytes()) for h in afresh.hypotheses
