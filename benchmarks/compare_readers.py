@@ -59,23 +59,41 @@ class _Reader:
     """One checkout's reader in a process of its own."""
 
     def __init__(self, checkout: Path, frames: Path, model: Path) -> None:
+        self.checkout = checkout
         environment = {**os.environ, "PYTHONPATH": str(checkout)}
+        self._errors = tempfile.TemporaryFile()  # a file, not a pipe: nothing waits on it filling up
         self._process = subprocess.Popen(
             [sys.executable, "-c", _WORKER, str(frames), str(model)],
             cwd=checkout, env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True,
+            stderr=self._errors, text=True,
         )
         if self._process.stdout.readline().strip() != "ready":
-            raise SystemExit(f"the reader of {checkout} did not start (run it by hand to see why)")
+            raise SystemExit(f"the reader of {checkout} did not start: {self._last_error()}")
+
+    def _last_error(self) -> str:
+        self._process.wait(timeout=30)
+        self._errors.seek(0)
+        lines = self._errors.read().decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else f"exit status {self._process.returncode}"
 
     def read(self, index: int) -> dict:
-        self._process.stdin.write(f"{index}\n")
-        self._process.stdin.flush()
-        return json.loads(self._process.stdout.readline())
+        try:
+            self._process.stdin.write(f"{index}\n")
+            self._process.stdin.flush()
+            answer = self._process.stdout.readline()
+        except BrokenPipeError:
+            answer = ""
+        if not answer:
+            raise SystemExit(f"the reader of {self.checkout} stopped at frame {index}: {self._last_error()}")
+        return json.loads(answer)
 
     def close(self) -> None:
-        self._process.stdin.close()
+        try:
+            self._process.stdin.close()
+        except BrokenPipeError:
+            pass
         self._process.wait(timeout=30)
+        self._errors.close()
 
 
 def compare(before: Path, after: Path, model: Path, *, frames: int = 300, hard: bool = False, mnist: Path | None = None) -> dict:
