@@ -394,11 +394,9 @@ def _find_rules(
 
         def pieces(shortest: float, longest: float = math.inf) -> list[tuple]:
             """The runs whose extent is that share of the frame, fitted; thick bars left out."""
-            fitted = (
-                _fit_piece(labels, stats[label], label, small, horizontal, max_thickness)
-                for label in range(1, count)
-                if shortest * span <= extents[label] < longest * span
-            )
+            chosen = np.flatnonzero((extents >= shortest * span) & (extents < longest * span))
+            chosen = chosen[chosen > 0]  # label 0 is the ground
+            fitted = _fit_pieces(labels, stats, chosen, small, horizontal, max_thickness)
             return [piece for piece in fitted if piece is not None]
 
         # Short pieces (pieces of a line hidden by digits, or digits' strokes) matter only where
@@ -418,34 +416,70 @@ def _find_rules(
     return found
 
 
-def _fit_piece(
-    labels: np.ndarray, box: np.ndarray, label: int, small: np.ndarray, horizontal: bool, max_thickness: float
-) -> tuple | None:
-    """One run of ``labels`` as (extent, centre offset, slope, fitted line, thickness); None for a thick bar."""
+def _fit_pieces(
+    labels: np.ndarray, stats: np.ndarray, chosen: np.ndarray, small: np.ndarray, horizontal: bool, max_thickness: float
+) -> list[tuple | None]:
+    """Runs of ``labels`` as (extent, centre offset, slope, fitted line, thickness); None for a thick bar.
+
+    Squared paper has some eighty runs a frame: what each needs along its length (its pixels,
+    their middle across, its own pixels in ``small``, its thickness) is worked out for all of
+    them at once; only the robust fit is made run by run.
+    """
+    if not len(chosen):
+        return []
+    height, width = labels.shape
+    length, count = (width if horizontal else height), len(chosen)
+    compact = np.full(int(stats.shape[0]), -1, np.int64)
+    compact[chosen] = np.arange(count)
+    where = np.flatnonzero(labels)
+    run = compact[labels.ravel()[where]]
+    where, run = where[run >= 0], run[run >= 0]
+    rows, cols = np.divmod(where, width)
+    along, across = (cols, rows) if horizontal else (rows, cols)
+    key = run * length + along
+    pixels = np.bincount(key, minlength=count * length).reshape(count, length).astype(np.float32)
+    boxes = stats[chosen, :4].astype(np.int64)
+    origins = boxes[:, 1] if horizontal else boxes[:, 0]
+    # Positions across are counted from each run's box (whole pixels: exact in float32).
+    offsets = np.bincount(key, weights=across - origins[run], minlength=count * length).reshape(count, length)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        middles = offsets.astype(np.float32) / pixels
+    # The line's own thickness, without the widening: its pixels in the thresholded copy (the
+    # median over the positions it has any, each run's; a run has none outside its box).
+    own = np.bincount(key, weights=small.ravel()[where] > 0, minlength=count * length).reshape(count, length)
+    own = own.astype(np.float32)
+    has = (own > 0).sum(axis=1)
+    ordered = np.sort(np.where(own > 0, own, np.inf), axis=1)
+    lower = ordered[np.arange(count), np.maximum(has - 1, 0) // 2]
+    upper = ordered[np.arange(count), has // 2]
+    medians = (lower + upper) / np.float32(2)  # np.median's mean of the two middles, in float32
+    thickness = np.where(has > 0, 2 * medians.astype(np.float64), 2.0)  # in full-resolution pixels
+    span = small.shape[1] if horizontal else small.shape[0]
+    fitted: list[tuple | None] = []
+    for k in range(count):
+        if thickness[k] > max_thickness:
+            fitted.append(None)  # a thick bar: not a ruled line
+            continue
+        x, y, w, h = (int(v) for v in boxes[k])
+        # Fit the middle of the run at each position along it, robustly: where a digit touches
+        # the line, the middle moves off the line, and a least-squares fit would follow it.
+        positions = np.flatnonzero(pixels[k])
+        middle = middles[k, positions]
+        points = np.stack([positions, middle + y] if horizontal else [middle + x, positions], axis=1)
+        fitted.append(_fitted_line(points, span, horizontal, w if horizontal else h, float(thickness[k])))
+    return fitted
+
+
+def _fitted_line(points: np.ndarray, span: int, horizontal: bool, extent: int, thickness: float) -> tuple:
+    """(extent, where the line crosses the frame's middle, slope, cv2.fitLine's line, thickness)."""
     cv2 = opencv.cv2()
 
-    x, y, w, h = (int(v) for v in box[:4])
-    span = small.shape[1] if horizontal else small.shape[0]
-    shape = (labels[y : y + h, x : x + w] == label).astype(np.float32)
-    across_counts = shape.sum(axis=0 if horizontal else 1)
-    # The line's own thickness, without the widening: its pixels in the thresholded copy.
-    own = (shape * (small[y : y + h, x : x + w] > 0)).sum(axis=0 if horizontal else 1)
-    thickness = 2 * float(median(own[own > 0])) if own.any() else 2.0  # in full-resolution pixels
-    if thickness > max_thickness:
-        return None  # a thick bar: not a ruled line
-    # Fit the middle of the run at each position along it, robustly: where a digit touches
-    # the line, the middle moves off the line, and a least-squares fit would follow it.
-    positions = np.flatnonzero(across_counts)
-    index = np.arange(shape.shape[0 if horizontal else 1], dtype=np.float32)
-    weights = shape * index[:, None] if horizontal else shape * index[None, :]
-    middles = weights.sum(axis=0 if horizontal else 1)[positions] / across_counts[positions]
-    points = np.stack([positions + x, middles + y] if horizontal else [middles + x, positions + y], axis=1)
     line = tuple(float(v) for v in cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
     vx, vy, x0, y0 = line
     along_v, across_v, along_0, across_0 = (vx, vy, x0, y0) if horizontal else (vy, vx, y0, x0)
     slope = across_v / along_v if abs(along_v) > 1e-6 else math.inf
-    offset = across_0 + (span / 2 - along_0) * slope  # where the line crosses the frame's middle
-    return (w if horizontal else h, offset, slope, line, thickness)
+    offset = across_0 + (span / 2 - along_0) * slope
+    return (extent, offset, slope, line, thickness)
 
 
 def _ruled_lines(
@@ -460,15 +494,23 @@ def _ruled_lines(
     pieces, asked for only then.
     """
 
-    def on_line(offset: float, slope: float, near: float) -> list[tuple]:
-        return [seg for seg in segments if abs(seg[1] - offset) <= near and abs(seg[2] - slope) <= 0.03]
+
+    def along(pieces: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Extents, offsets and slopes of ``pieces`` as arrays: a squared page has some eighty."""
+        return tuple(np.array([seg[field] for seg in pieces], np.int64 if field == 0 else np.float64) for field in range(3))
+
+    def on_line(pieces: tuple[np.ndarray, ...], offset: float, slope: float, near: float) -> np.ndarray:
+        """Which of ``pieces`` lie on the line at ``offset`` with ``slope`` (within ``near`` pixels)."""
+        _, offsets, slopes = pieces
+        return (np.abs(offsets - offset) <= near) & (np.abs(slopes - slope) <= 0.03)
 
     long_pieces = [seg for seg in segments if seg[0] >= _MIN_RULE_SEGMENT * span]
+    long_arrays = along(long_pieces)
+    long_extents = long_arrays[0]
     ruled = [
         seg
         for seg in long_pieces
-        if sum(e for e, *_ in on_line(seg[1], seg[2], 2.5) if e >= _MIN_RULE_SEGMENT * span)
-        >= _MIN_RULE_SPAN[horizontal] * span
+        if long_extents[on_line(long_arrays, seg[1], seg[2], 2.5)].sum() >= _MIN_RULE_SPAN[horizontal] * span
     ]
     offsets = sorted({round(seg[1]) for seg in ruled})
     lines = [offsets[0]] if offsets else []
@@ -483,6 +525,7 @@ def _ruled_lines(
     # A piece among digits is thickened by the strokes it touches: draw it as thick as the ruling.
     thickness = float(np.median([seg[4] for seg in ruled]))
     near = max(2.5, 0.1 * step)
+    every = along(segments)
     in_step = []
     for seg in segments:
         if seg in ruled or abs(seg[2] - slope) > 0.03:
@@ -490,7 +533,7 @@ def _ruled_lines(
         steps = (seg[1] - origin) / step
         if abs(steps - round(steps)) * step > near:
             continue  # not where the ruling's spacing puts a line
-        if sum(e for e, *_ in on_line(seg[1], seg[2], near)) >= _MIN_IN_STEP_SPAN * span:
+        if every[0][on_line(every, seg[1], seg[2], near)].sum() >= _MIN_IN_STEP_SPAN * span:
             in_step.append((*seg[:4], min(seg[4], thickness)))
     return ruled + in_step
 

@@ -279,6 +279,45 @@ def test_the_second_look_crops_only_the_regions_it_cuts_and_builds_the_same_latt
     assert len(again.hypotheses) > len(first.hypotheses)  # the touching pair's strips are new
 
 
+def test_every_run_of_a_squared_page_is_fitted_as_it_would_be_alone():
+    """The runs' counts are made for all of them at once: each must come out as if measured alone."""
+    import math
+
+    from runtime import preprocess
+
+    def alone(labels, box, label, small, horizontal, max_thickness):  # one run, measured in its own box
+        x, y, w, h = (int(v) for v in box[:4])
+        shape = (labels[y : y + h, x : x + w] == label).astype(np.float32)
+        axis = 0 if horizontal else 1
+        counts = shape.sum(axis=axis)
+        own = (shape * (small[y : y + h, x : x + w] > 0)).sum(axis=axis)
+        thickness = 2 * float(np.median(own[own > 0])) if own.any() else 2.0
+        if thickness > max_thickness:
+            return None
+        positions = np.flatnonzero(counts)
+        index = np.arange(shape.shape[axis], dtype=np.float32)
+        middles = (shape * (index[:, None] if horizontal else index[None, :])).sum(axis=axis)[positions] / counts[positions]
+        points = np.stack([positions + x, middles + y] if horizontal else [middles + x, positions + y], axis=1)
+        line = tuple(float(v) for v in cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
+        vx, vy, x0, y0 = line
+        along_v, across_v, along_0, across_0 = (vx, vy, x0, y0) if horizontal else (vy, vx, y0, x0)
+        slope = across_v / along_v if abs(along_v) > 1e-6 else math.inf
+        span = small.shape[1] if horizontal else small.shape[0]
+        return (w if horizontal else h, across_0 + (span / 2 - along_0) * slope, slope, line, thickness)
+
+    small = np.zeros((160, 240), np.uint8)
+    for offset in range(5, 150, 16):  # tilted lines, some thicker, a thick bar among them
+        cv2.line(small, (0, offset), (239, offset + 4), 255, 1 + (offset % 3 == 0) + 8 * (offset == 85))
+    cv2.line(small, (100, 152), (180, 150), 255, 1)  # a short piece
+    for horizontal in (True, False):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+        chosen = np.arange(1, count)
+        expected = [alone(labels, stats[label], label, small, horizontal, 12.0) for label in chosen]
+        assert preprocess._fit_pieces(labels, stats, chosen, small, horizontal, 12.0) == expected
+        if horizontal:  # the lines are fitted, the thick bar is not (upright, nothing here is thin)
+            assert any(piece is None for piece in expected) and sum(piece is not None for piece in expected) >= 8
+
+
 def test_a_pale_upright_stroke_on_ruled_paper_is_a_one_not_the_ruling():
     frame = _paper(640, 480)
     _ruled(frame, spacing=24, ink=150)  # level lines only
