@@ -494,7 +494,6 @@ def _ruled_lines(
     pieces, asked for only then.
     """
 
-
     def along(pieces: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Extents, offsets and slopes of ``pieces`` as arrays: a squared page has some eighty."""
         return tuple(np.array([seg[field] for seg in pieces], np.int64 if field == 0 else np.float64) for field in range(3))
