@@ -7,8 +7,8 @@ alternating order, so that both see the same swings. Reported: milliseconds per 
 `runtime.reader.read_digits` for each (mean and median), the ratio of the means, and on
 how many frames the two read the same digits in the same places.
 
-Frames hold 3–5 MNIST test digits on clean paper (`benchmarks/scenes.py`) or, with
-``--hard``, the mixed hard pages of `benchmarks/pages.py`; each is passed through JPEG as a
+Frames hold 2–5 MNIST test digits on clean paper (`benchmarks/scenes.py`) or, with
+``--hard``, 2–6 on the mixed hard pages of `benchmarks/pages.py`; each is passed through JPEG as a
 camera's MJPEG stream would be. OpenCV and the interpreter run on one thread.
 
 Usage:
@@ -30,8 +30,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.pages import mnist_source, page_set
-from benchmarks.scenes import scene_set
+from benchmarks.pages import number_frames
 from toolkit.data import load_mnist
 
 # Runs inside each checkout: reads frame numbers on stdin, answers with the time and the digits.
@@ -99,10 +98,7 @@ class _Reader:
 def compare(before: Path, after: Path, model: Path, *, frames: int = 300, hard: bool = False, mnist: Path | None = None) -> dict:
     """Read the same frames with both checkouts' readers in lockstep; the report printed by ``main``."""
     _, (x_test, y_test) = load_mnist(mnist)
-    if hard:
-        scenes = page_set(mnist_source(x_test, y_test), singles=0, multis=frames, blanks=0, seed=3)
-    else:
-        scenes = scene_set(x_test, y_test, singles=0, multis=frames, blanks=0, seed=3)
+    scenes = number_frames(x_test, y_test, frames, hard=hard, seed=3)
     images = np.stack([cv2.imdecode(cv2.imencode(".jpg", scene.image)[1], cv2.IMREAD_COLOR) for scene in scenes])
     times: dict[str, list[float]] = {"before": [], "after": []}
     same = 0

@@ -20,8 +20,7 @@ import time
 import cv2
 import numpy as np
 
-from benchmarks.pages import mnist_source, page_set
-from benchmarks.scenes import scene_set
+from benchmarks.pages import number_frames
 from runtime import load_model
 from runtime.reader import read_digits
 from toolkit.data import load_mnist
@@ -37,10 +36,7 @@ def main() -> None:
     cv2.setNumThreads(1)
     model = load_model(args.model, num_threads=1)
     _, (x_test, y_test) = load_mnist()
-    if args.hard:
-        scenes = page_set(mnist_source(x_test, y_test), singles=0, multis=args.frames, blanks=0, seed=1)
-    else:
-        scenes = scene_set(x_test, y_test, singles=0, multis=args.frames, blanks=0, seed=1)
+    scenes = number_frames(x_test, y_test, args.frames, hard=args.hard, seed=1)
     stages: dict[str, list[float]] = {"find_ms": [], "infer_ms": [], "total_ms": []}
     for scene in scenes * 2:  # the first pass warms caches and is discarded below
         started = time.perf_counter()

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.scenes import paper_sheet
+from benchmarks.scenes import paper_sheet, scene_set
 
 
 class Condition(str, enum.Enum):
@@ -476,6 +476,17 @@ def page_set(
             render_page([g for g, _ in drawn], [label for _, label in drawn], conditions, rng, writer=writer)
         )
     return scenes
+
+
+def number_frames(images: np.ndarray, labels: np.ndarray, count: int, *, hard: bool, seed: int) -> list[Scene]:
+    """``count`` frames with a number on each, written in MNIST digits, for timing the reader.
+
+    Clean scenes of 2–5 digits (:func:`benchmarks.scenes.scene_set`) or, ``hard``, pages of 2–6
+    digits with the hard cases mixed (:func:`page_set`).
+    """
+    if hard:
+        return page_set(mnist_source(images, labels), singles=0, multis=count, blanks=0, seed=seed)
+    return scene_set(images, labels, singles=0, multis=count, blanks=0, seed=seed)
 
 
 def mnist_source(images: np.ndarray, labels: np.ndarray):

@@ -496,7 +496,8 @@ def _ruled_lines(
 
     def along(pieces: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Extents, offsets and slopes of ``pieces`` as arrays: a squared page has some eighty."""
-        return tuple(np.array([seg[field] for seg in pieces], np.int64 if field == 0 else np.float64) for field in range(3))
+        extents = np.array([seg[0] for seg in pieces], np.int64)
+        return extents, np.array([seg[1] for seg in pieces], np.float64), np.array([seg[2] for seg in pieces], np.float64)
 
     def on_line(pieces: tuple[np.ndarray, ...], offset: float, slope: float, near: float) -> np.ndarray:
         """Which of ``pieces`` lie on the line at ``offset`` with ``slope`` (within ``near`` pixels)."""
