@@ -47,6 +47,9 @@ class ModelMetadata:
         source_sha256: SHA-256 of the ``.keras`` it was exported from.
         keras_test_accuracy: That model's test accuracy, 0–1, if recorded.
         cnnkit_version: The cnnkit that exported it.
+        learnt_non_digits: True when the model was trained to read non-digits (pieces of digits,
+            two digits side by side) as every class alike, so it is surer of what it does not
+            know; None when not recorded. The page reader trusts such a model's lower readings.
     """
 
     contract: int = CONTRACT_VERSION
@@ -58,6 +61,7 @@ class ModelMetadata:
     source_sha256: str | None = None
     keras_test_accuracy: float | None = None
     cnnkit_version: str | None = None
+    learnt_non_digits: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as written: JSON-ready."""
@@ -72,6 +76,7 @@ class ModelMetadata:
             "source_sha256": self.source_sha256,
             "keras_test_accuracy": self.keras_test_accuracy,
             "cnnkit_version": self.cnnkit_version,
+            "learnt_non_digits": self.learnt_non_digits,
         }
 
     def to_json(self) -> str:
@@ -106,6 +111,9 @@ class ModelMetadata:
         for key in ("format", "quantization", "source_sha256", "cnnkit_version"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise ModelError(f"{where}: {key} must be a string, got {_short(data[key])}")
+        non_digits = data.get("learnt_non_digits")
+        if non_digits is not None and not isinstance(non_digits, bool):
+            raise ModelError(f"{where}: learnt_non_digits must be true, false or null, got {_short(non_digits)}")
         for key in ("input", "output"):
             if data.get(key) is not None and not isinstance(data[key], dict):
                 raise ModelError(f"{where}: {key} must be an object, got {_short(data[key])}")
@@ -119,6 +127,7 @@ class ModelMetadata:
             source_sha256=data.get("source_sha256"),
             keras_test_accuracy=float(accuracy) if accuracy is not None else None,
             cnnkit_version=data.get("cnnkit_version"),
+            learnt_non_digits=non_digits,
         )
 
 

@@ -28,4 +28,5 @@ def build_metadata(source: SourceModel, variant: Variant, tensors: dict[str, Any
         source_sha256=source.sha256,
         keras_test_accuracy=source.keras_test_accuracy,
         cnnkit_version=__version__,
+        learnt_non_digits=source.learnt_non_digits,
     )

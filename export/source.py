@@ -31,6 +31,8 @@ class SourceModel:
         sha256: SHA-256 of the file's bytes.
         class_names: From the run's ``metrics.json``, else "0".."9".
         keras_test_accuracy: From the run's ``metrics.json``, else None.
+        learnt_non_digits: Whether its recipe trained it on non-digits (every recipe that
+            redraws its digits does, see toolkit.epochs), from ``metrics.json``, else None.
     """
 
     model: keras.Model
@@ -38,6 +40,7 @@ class SourceModel:
     sha256: str
     class_names: tuple[str, ...]
     keras_test_accuracy: float | None
+    learnt_non_digits: bool | None = None
 
     def serving_function(self) -> tf.types.experimental.PolymorphicFunction:
         """The model as a ``tf.function`` with a named input and a dynamic batch.
@@ -95,13 +98,14 @@ def load_source_model(path: Path) -> SourceModel:
     layout = _layer_layout(model)
     if layout != REFERENCE_LAYOUT:
         raise ModelError(f"{path} is not cnnkit's digit network (its layers are {', '.join(layout) or 'none'})")
-    class_names, accuracy = _run_facts(path.with_name("metrics.json"))
+    class_names, accuracy, non_digits = _run_facts(path.with_name("metrics.json"))
     return SourceModel(
         model=model,
         path=path,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         class_names=class_names,
         keras_test_accuracy=accuracy,
+        learnt_non_digits=non_digits,
     )
 
 
@@ -134,11 +138,16 @@ def _layer_layout(model: keras.Model) -> tuple[str, ...]:
     return tuple(describe(layer) for layer in getattr(model, "layers", []))
 
 
-def _run_facts(metrics_path: Path) -> tuple[tuple[str, ...], float | None]:
+def _run_facts(metrics_path: Path) -> tuple[tuple[str, ...], float | None, bool | None]:
     # metrics.json is optional (a model may come from elsewhere); a broken one is ignored, not fatal.
     try:
         metrics = json.loads(metrics_path.read_text())
         names = tuple(metrics["dataset"]["class_names"])
-        return (names if len(names) == NUM_CLASSES else DEFAULT_CLASS_NAMES), float(metrics["test_accuracy"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return DEFAULT_CLASS_NAMES, None
+        augment = metrics.get("recipe", {}).get("augment")
+        return (
+            names if len(names) == NUM_CLASSES else DEFAULT_CLASS_NAMES,
+            float(metrics["test_accuracy"]),
+            augment if isinstance(augment, bool) else None,
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return DEFAULT_CLASS_NAMES, None, None

@@ -252,6 +252,7 @@ def test_a_header_claiming_billions_of_pixels_is_refused_not_allocated(small_run
         ({"keras_test_accuracy": "0.99"}, "keras_test_accuracy must be a number in [0, 1]"),
         ({"keras_test_accuracy": 7}, "keras_test_accuracy must be a number in [0, 1]"),
         ({"input": "image"}, "input must be an object"),
+        ({"learnt_non_digits": "yes"}, "learnt_non_digits must be true, false or null"),
     ],
 )
 def test_a_damaged_sidecar_is_one_line(small_run, tmp_path, change, message):

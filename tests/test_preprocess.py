@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from benchmarks.scenes import render_scene
+from core.contract import ModelMetadata
 from runtime.config import FindOptions, Polarity
 from runtime.errors import InputError
 from runtime.preprocess import find_digits, mnist_style, to_gray
-from runtime.reader import Digit, on_one_line
+from runtime.reader import Digit, on_one_line, read_digits
 
 
 def _stroke_digit() -> np.ndarray:
@@ -190,7 +191,6 @@ def test_find_options_refuse_impossible_values(options):
 )
 def test_read_digits_answers_or_refuses_in_one_line_for_any_shape(height, width, channels, value):
     """Extreme sizes and aspect ratios: a reading or an InputError, never an OpenCV assertion."""
-    from runtime.reader import read_digits
 
     assume(height * width <= 2_000_000)
 
@@ -229,3 +229,32 @@ def test_median_is_numpys_median_to_the_bit(values):
     assert ours == numpys and np.asarray(ours).dtype == np.asarray(numpys).dtype
     if values.dtype == np.uint8:  # how the reader uses it: a bridge's ink level (two middles average down)
         assert np.uint8(ours) == np.uint8(numpys)
+
+
+class _UnsureModel:
+    """Reads every crop as a 7 with the given probability, the rest spread evenly over the other classes."""
+
+    class_names = tuple("0123456789")
+
+    def __init__(self, top: float, learnt_non_digits: bool | None) -> None:
+        self.top = top
+        self.metadata = ModelMetadata(learnt_non_digits=learnt_non_digits)
+
+    def predict(self, images):
+        out = np.full((len(images), 10), (1.0 - self.top) / 9, np.float32)
+        out[:, 7] = self.top
+        return out
+
+
+@pytest.mark.parametrize(
+    ("top", "learnt_non_digits", "reported"),
+    [(0.4, True, True), (0.25, True, False), (0.1, True, False), (0.4, False, False), (0.4, None, False), (0.6, None, True)],
+)
+def test_a_model_that_learnt_non_digits_is_trusted_lower(top, learnt_non_digits, reported):
+    # A digit written oddly often reads at 0.3-0.5 with a model that learnt non-digits as every
+    # class alike (0.1 each), which keeps such non-digits out; other models keep 0.5.
+    frame = np.full((200, 300), 220, np.uint8)
+    cv2.line(frame, (130, 50), (170, 50), 20, 6)
+    cv2.line(frame, (170, 50), (145, 140), 20, 6)
+    reading = read_digits(frame, _UnsureModel(top, learnt_non_digits))
+    assert [digit.name for digit in reading.digits] == (["7"] if reported else [])

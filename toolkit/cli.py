@@ -426,7 +426,11 @@ def predict(
     ],
     model: ExportedModelOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on standard output.")] = False,
-    min_confidence: Annotated[float, typer.Option(help="Below this probability a region is not a digit.")] = 0.5,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(help="Below this probability a region is not a digit. Default: the model's own, 0.3 if it "
+                     "learnt non-digits (the default recipe), else 0.5.", show_default=False),
+    ] = None,
     threads: InterpreterThreadsOption = None,
     save: Annotated[
         Path | None,
@@ -440,7 +444,7 @@ def predict(
     from runtime.errors import InputError
     from runtime.reader import read_image_file
 
-    if not 0.0 <= min_confidence <= 1.0:  # also false for NaN
+    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:  # also false for NaN
         raise ConfigError(f"--min-confidence must be a probability in [0, 1], got {min_confidence}")
     if threads is not None and threads < 1:
         raise ConfigError(f"--threads must be at least 1, got {threads}")
