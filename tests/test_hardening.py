@@ -224,6 +224,22 @@ def test_predict_reads_the_good_files_around_bad_ones(small_run, tmp_path):
     assert "is a strip" in reasons[3] and "File name too long" in reasons[4]
 
 
+def test_predict_says_which_confidence_counts(small_run, tmp_path):
+    # The small run trained with the default recipe (non-digits learnt): its readings count from 0.3.
+    import cv2
+    import numpy as np
+
+    _, folder = small_run
+    digit = np.zeros((28, 28), np.uint8)
+    digit[6:22, 12:16] = 255
+    cv2.imwrite(str(tmp_path / "one.png"), digit)
+    model = str(folder / "model_int8.tflite")
+    result = runner.invoke(app, ["predict", str(tmp_path / "one.png"), "--model", model])
+    assert result.exit_code == 0 and "digits at 30% confidence or more" in " ".join(result.output.split())
+    result = runner.invoke(app, ["predict", str(tmp_path / "one.png"), "--model", model, "--min-confidence", "0.55"])
+    assert result.exit_code == 0 and "digits at 55% confidence or more" in " ".join(result.output.split())
+
+
 def test_a_header_claiming_billions_of_pixels_is_refused_not_allocated(small_run, tmp_path):
     import struct
     import zlib

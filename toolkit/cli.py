@@ -442,7 +442,7 @@ def predict(
     from core.outputs import check_output
     from runtime import load_model
     from runtime.errors import InputError
-    from runtime.reader import read_image_file
+    from runtime.reader import default_min_confidence, read_image_file
 
     if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:  # also false for NaN
         raise ConfigError(f"--min-confidence must be a probability in [0, 1], got {min_confidence}")
@@ -453,6 +453,8 @@ def predict(
     if save is not None:
         check_output(save, option="--save", inputs=images, folder=True)
     loaded = load_model(model or latest_exported(), num_threads=threads)
+    if min_confidence is None:
+        min_confidence = default_min_confidence(loaded)
     results, failures = [], []
     for path in images:
         try:
@@ -467,7 +469,7 @@ def predict(
     if as_json:
         console.print_json(json.dumps(results))
     else:
-        console.print(tables.predict_table(results, loaded.path))
+        console.print(tables.predict_table(results, loaded.path, min_confidence))
     if failures:
         raise InputError(f"{len(failures)} of {len(images)} files could not be read: {'; '.join(failures)}")
 

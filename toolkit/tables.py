@@ -127,9 +127,10 @@ def confidence_text(confidence: float) -> str:
     return f"{math.floor(confidence * 1000) / 10:.1f}%"
 
 
-def predict_table(results: Sequence[dict], model_path: Path) -> Table:
+def predict_table(results: Sequence[dict], model_path: Path, min_confidence: float) -> Table:
+    title = f"Read with {model_path}, digits at {min_confidence:.0%} confidence or more"
     table = Table(
-        Column("file", no_wrap=True), "number", "digits (confidence) at x,y w×h", title=f"Read with {model_path}",
+        Column("file", no_wrap=True), "number", "digits (confidence) at x,y w×h", title=title,
         box=box.SIMPLE_HEAD
     )
     for result in results:
