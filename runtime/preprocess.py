@@ -499,18 +499,15 @@ def _ruled_lines(
         extents = np.array([seg[0] for seg in pieces], np.int64)
         return extents, np.array([seg[1] for seg in pieces], np.float64), np.array([seg[2] for seg in pieces], np.float64)
 
-    def on_line(pieces: tuple[np.ndarray, ...], offset: float, slope: float, near: float) -> np.ndarray:
-        """Which of ``pieces`` lie on the line at ``offset`` with ``slope`` (within ``near`` pixels)."""
-        _, offsets, slopes = pieces
-        return (np.abs(offsets - offset) <= near) & (np.abs(slopes - slope) <= 0.03)
+    def extent_on_line(pieces: tuple[np.ndarray, ...], offset: float, slope: float, near: float) -> int:
+        """How far the ``pieces`` on the line at ``offset`` with ``slope`` (within ``near`` pixels) reach, together."""
+        extents, offsets, slopes = pieces
+        return int(extents[(np.abs(offsets - offset) <= near) & (np.abs(slopes - slope) <= 0.03)].sum())
 
     long_pieces = [seg for seg in segments if seg[0] >= _MIN_RULE_SEGMENT * span]
     long_arrays = along(long_pieces)
-    long_extents = long_arrays[0]
     ruled = [
-        seg
-        for seg in long_pieces
-        if long_extents[on_line(long_arrays, seg[1], seg[2], 2.5)].sum() >= _MIN_RULE_SPAN[horizontal] * span
+        seg for seg in long_pieces if extent_on_line(long_arrays, seg[1], seg[2], 2.5) >= _MIN_RULE_SPAN[horizontal] * span
     ]
     offsets = sorted({round(seg[1]) for seg in ruled})
     lines = [offsets[0]] if offsets else []
@@ -533,7 +530,7 @@ def _ruled_lines(
         steps = (seg[1] - origin) / step
         if abs(steps - round(steps)) * step > near:
             continue  # not where the ruling's spacing puts a line
-        if every[0][on_line(every, seg[1], seg[2], near)].sum() >= _MIN_IN_STEP_SPAN * span:
+        if extent_on_line(every, seg[1], seg[2], near) >= _MIN_IN_STEP_SPAN * span:
             in_step.append((*seg[:4], min(seg[4], thickness)))
     return ruled + in_step
 
