@@ -502,7 +502,10 @@ def _ruled_lines(
     def extent_on_line(pieces: tuple[np.ndarray, ...], offset: float, slope: float, near: float) -> int:
         """How far the ``pieces`` on the line at ``offset`` with ``slope`` (within ``near`` pixels) reach, together."""
         extents, offsets, slopes = pieces
-        return int(extents[(np.abs(offsets - offset) <= near) & (np.abs(slopes - slope) <= 0.03)].sum())
+        # A piece at a right angle to the direction has an infinite slope and offset: inf − inf is
+        # NaN, which is near nothing (as Python's floats said before these were arrays), quietly.
+        with np.errstate(invalid="ignore"):
+            return int(extents[(np.abs(offsets - offset) <= near) & (np.abs(slopes - slope) <= 0.03)].sum())
 
     long_pieces = [seg for seg in segments if seg[0] >= _MIN_RULE_SEGMENT * span]
     long_arrays = along(long_pieces)

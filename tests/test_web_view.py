@@ -26,6 +26,7 @@ def live_view():
     """A web view on a free loopback port, fed 40 frames a second by a fake loop for the test's duration."""
     view = LiveView("127.0.0.1", 0, max_stream_fps=60).start()
     stop = threading.Event()
+    published = threading.Event()
 
     def pump():
         index = 0
@@ -33,11 +34,14 @@ def live_view():
             picture = np.full((480, 640, 3), (index * 9) % 250, np.uint8)
             reading = Reading((Digit(4, "4", 0.9, (10, 10, 20, 30)), Digit(2, "2", 0.8, (40, 10, 20, 30))))
             view.publish(FrameResult(index, reading, 40.0), picture)
+            published.set()
             index += 1
             time.sleep(1 / 40)
 
     thread = threading.Thread(target=pump, daemon=True)
     thread.start()
+    # A test asking at once could come before the first frame (a loaded CI machine did: no number yet).
+    assert published.wait(timeout=10), "the fake loop published no frame"
     yield view
     stop.set()
     thread.join()
