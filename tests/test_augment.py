@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from core.errors import ConfigError
-from toolkit.augment import Augmentation, _beside_and_cut, augment, cut_from_touching
+from toolkit.augment import Augmentation, _beside_and_cut, _thinned, augment, cut_from_touching
 
 # Every variation off but the one under test: the redrawn digit is the digit itself.
 _STILL = dict(rotation=0.0, shear=0.0, scale=(1.0, 1.0), aspect=1.0, shift=0.0, elastic=0.0, thicken=0.0, thin=0.0,
-              marker=0.0, blur=0.0, pen_lift=0.0)
+              marker=0.0, fine_pen=0.0, blur=0.0, pen_lift=0.0)
 
 
 def _bar() -> np.ndarray:
@@ -48,7 +48,7 @@ def test_a_pen_lift_takes_a_short_cut_of_the_stroke_and_adds_nothing():
         assert 1 <= removed <= 30, (seed, removed)
 
 
-@pytest.mark.parametrize("name", ["pen_lift", "marker"])
+@pytest.mark.parametrize("name", ["pen_lift", "marker", "fine_pen"])
 def test_new_variations_are_probabilities(name):
     with pytest.raises(ConfigError, match=name):
         Augmentation(**{name: 1.5})
@@ -84,3 +84,36 @@ def test_touching_crops_are_mnist_style_digits_on_either_side():
     assert all(crop.any() for crop in crops)
     # Centred by mass like every crop the reader makes: the 20-pixel box stays inside the field.
     assert not crops[:, :2].any() and not crops[:, -2:].any()
+
+
+def test_thinning_leaves_a_connected_line_one_pixel_wide():
+    import cv2
+
+    bar = np.zeros((40, 40), np.uint8)
+    bar[5:35, 15:22] = 1  # 7 pixels wide
+    ring = np.zeros((40, 40), np.uint8)
+    cv2.circle(ring, (20, 20), 12, 1, 5)
+    line, loop = _thinned(bar), _thinned(ring)
+    assert (line <= bar).all() and (loop <= ring).all()
+    assert all(np.count_nonzero(line[row]) == 1 for row in range(10, 30))
+    assert cv2.connectedComponents(line)[0] == 2 and cv2.connectedComponents(loop)[0] == 2  # background + one
+    # The ring stays a closed loop: its inside is still a hole of its own.
+    assert cv2.connectedComponents(1 - loop, connectivity=4)[0] == 3
+
+
+def test_a_fine_pen_digit_looks_alike_whatever_the_pen_width_it_was_written_with():
+    import cv2
+
+    def ring(width: int) -> np.ndarray:
+        image = np.zeros((28, 28), np.uint8)
+        cv2.circle(image, (14, 14), 8, 255, width)
+        return image
+
+    thin, thick = ring(1), ring(4)
+    spec = Augmentation(**{**_STILL, "fine_pen": 1.0})
+    drawn_thin, drawn_thick = (augment(r[None], np.random.default_rng(0), spec)[0] for r in (thin, thick))
+    before = np.abs(thin.astype(int) - thick.astype(int)).sum()
+    after = np.abs(drawn_thin.astype(int) - drawn_thick.astype(int)).sum()
+    assert after < 0.35 * before, (after, before)
+    # Drawn as MNIST's pen would be: a stroke 2 to 4 pixels wide across the ring's right side.
+    assert 2 <= np.count_nonzero(drawn_thick[14, 14:] > 127) <= 4

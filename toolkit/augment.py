@@ -34,6 +34,10 @@ class Augmentation:
             up to ``elastic_alpha`` pixels, smoothly (random on a 4×4 grid, interpolated).
         thicken, thin: Probabilities of a dilated or eroded stroke.
         marker: Probability of a stroke as thick as a felt-tip marker's (dilated by a pixel each side).
+        fine_pen: Probability of the digit as a fine pen would draw it, seen as the page reader
+            shows it: the stroke's one-pixel centre line (at twice the resolution), widened back
+            to MNIST's pen width and centred by :func:`runtime.preprocess.mnist_style`. A fine
+            pen's strokes are even where MNIST's are not; the reader widens them evenly.
         pen_lift: Probability of a gap where the pen left the paper: a short cut, 1–2 pixels
             wide and 3–10 long at any angle, through one point of the stroke.
         blur: Probability of a slight Gaussian blur.
@@ -49,11 +53,12 @@ class Augmentation:
     thicken: float = 0.15
     thin: float = 0.15
     marker: float = 0.1
+    fine_pen: float = 0.15
     pen_lift: float = 0.2
     blur: float = 0.15
 
     def __post_init__(self) -> None:
-        for name in ("elastic", "thicken", "thin", "marker", "pen_lift", "blur"):
+        for name in ("elastic", "thicken", "thin", "marker", "fine_pen", "pen_lift", "blur"):
             if not 0.0 <= getattr(self, name) <= 1.0:  # also false for NaN
                 raise ConfigError(f"augmentation {name} is a probability in [0, 1], got {getattr(self, name)}")
         low, high = self.scale
@@ -88,6 +93,7 @@ def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = A
     blur = rng.random(count) < spec.blur
     marker = rng.random(count) < spec.marker
     lift = rng.random(count) < spec.pen_lift
+    fine = rng.random(count) < spec.fine_pen
     lift_where, lift_angle = rng.random(count), rng.uniform(0, np.pi, count)
     lift_length, lift_width = rng.uniform(3, 10, count), rng.integers(1, 3, count)
     # Where each output pixel comes from: the inverse of zoom·rotate·shear, then the shift (all at once).
@@ -114,7 +120,9 @@ def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = A
     out = np.empty_like(images)
     for i in range(count):
         image = cv2.remap(images[i], maps[i], None, cv2.INTER_LINEAR, borderValue=0)
-        if marker[i]:
+        if fine[i]:
+            image = _as_a_fine_pen(image)
+        elif marker[i]:
             image = cv2.dilate(image, _MARKER)
         elif thicken[i]:
             image = cv2.dilate(image, kernel)
@@ -224,6 +232,52 @@ def _lift_pen(image: np.ndarray, where: float, angle: float, length: float, widt
     ends = [(int(round((xs[at] + sx * dx) * 4)), int(round((ys[at] + sx * dy) * 4))) for sx in (-1, 1)]
     cv2.line(cut, ends[0], ends[1], 0, width, cv2.LINE_8, 2)
     return cut
+
+
+def _as_a_fine_pen(image: np.ndarray) -> np.ndarray:
+    """The digit's centre line (Zhang–Suen thinning at twice the size), as the page reader would show it."""
+    import cv2
+
+    large = cv2.resize(image, (2 * _SIZE, 2 * _SIZE), interpolation=cv2.INTER_LINEAR)
+    line = _thinned((large >= 0.5 * float(large.max())).astype(np.uint8)) * np.uint8(255)
+    return _as_the_reader_crops(line) if line.any() else image
+
+
+def _thinned(binary: np.ndarray) -> np.ndarray:
+    """uint8 0/1 → its one-pixel skeleton (Zhang & Suen 1984), each pass a filter and two table lookups."""
+    import cv2
+
+    image = binary.copy()
+    for _ in range(4 * _SIZE):
+        before = int(image.sum())
+        for table in _ZHANG_SUEN:
+            # Each pixel's 8 neighbours as one byte (north = 1, then clockwise), looked up at once.
+            code = cv2.filter2D(image, cv2.CV_16S, _NEIGHBOUR_WEIGHTS, borderType=cv2.BORDER_CONSTANT)
+            image &= ~table[code.astype(np.uint8)] & 1
+        if int(image.sum()) == before:
+            break
+    return image
+
+
+# Weights of the 8 neighbours (filter2D correlates: the top-middle weight is the pixel above).
+_NEIGHBOUR_WEIGHTS = np.array([[128, 1, 2], [64, 0, 4], [32, 16, 8]], np.float32)
+
+
+def _zhang_suen_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per neighbour byte: 1 where Zhang–Suen's first (then second) sub-pass removes the pixel."""
+    tables = np.zeros((2, 256), np.uint8)
+    for code in range(256):
+        p2, p3, p4, p5, p6, p7, p8, p9 = ((code >> bit) & 1 for bit in range(8))
+        ring = (p2, p3, p4, p5, p6, p7, p8, p9, p2)
+        neighbours = sum(ring[:-1])
+        transitions = sum(a == 0 and b == 1 for a, b in zip(ring[:-1], ring[1:]))
+        if 2 <= neighbours <= 6 and transitions == 1:
+            tables[0, code] = p2 * p4 * p6 == 0 and p4 * p6 * p8 == 0
+            tables[1, code] = p2 * p4 * p8 == 0 and p2 * p6 * p8 == 0
+    return tables[0], tables[1]
+
+
+_ZHANG_SUEN = _zhang_suen_tables()
 
 
 @functools.cache
