@@ -457,6 +457,7 @@ def page_set(
     seed: int,
     rates: dict[Condition, float] = MIXED_RATES,
     writer: str = "mnist",
+    size: tuple[int, int] = (640, 480),
 ) -> list[Scene]:
     """A reproducible mix of single-digit, multi-digit (2–6) and blank pages, conditions mixed.
 
@@ -466,6 +467,7 @@ def page_set(
         seed: Seeds every choice.
         rates: How often each condition is drawn.
         writer: Recorded in each scene.
+        size: (width, height) of every frame.
     """
     rng = np.random.default_rng(seed)
     scenes = []
@@ -473,7 +475,7 @@ def page_set(
         drawn = [glyph_source(rng) for _ in range(count)]
         conditions = draw_conditions(rng, count, rates)
         scenes.append(
-            render_page([g for g, _ in drawn], [label for _, label in drawn], conditions, rng, writer=writer)
+            render_page([g for g, _ in drawn], [label for _, label in drawn], conditions, rng, writer=writer, size=size)
         )
     return scenes
 

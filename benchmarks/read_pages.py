@@ -1,16 +1,17 @@
 """How well `runtime.read_digits` reads camera-like pages, per hard case and per writer.
 
 Renders pages with `benchmarks/pages.py` (conditions mixed at random, each scene tagged),
-reads every 640×480 frame once with an exported model (one thread), and reports per
-condition: single-digit frames read right, multi-digit frames read exactly, blank frames
-with any digit reported; then the same for the evaluation handwriting fonts.
+reads every frame (640×480 unless ``--size`` says otherwise) once with an exported model
+(one thread), and reports per condition: single-digit frames read right, multi-digit frames
+read exactly, blank frames with any digit reported; then the same for the evaluation
+handwriting fonts.
 
 Two fixed samples: ``--sample tuning`` (seed 7, MNIST test digits 0–4999) is the one the
 reader's thresholds may be tuned on; ``--sample held-out`` (seed 2026, digits 5000–9999,
 the default) is only ever reported.
 
 Usage:
-    CNNKIT_DATA=path/to/mnist python -m benchmarks.read_pages runs/x/model_int8.tflite [--json out.json]
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.read_pages runs/x/model_int8.tflite [--json out.json] [--size 320x240]
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ def print_table(title: str, table: dict) -> None:
         )
 
 
+def _frame_size(text: str) -> tuple[int, int]:
+    """``"640x480"`` → (640, 480); anything else is an argparse error."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 640x480, got {text!r}") from None
+    if min(width, height) < 64:
+        raise argparse.ArgumentTypeError(f"frames must be at least 64 pixels on each side, got {text!r}")
+    return width, height
+
+
 def _pct(rate):
     return "" if rate is None else f"{rate:.1%}"
 
@@ -94,16 +106,19 @@ def main() -> None:
     parser.add_argument("--font-scenes", type=int, default=100, help="singles and multis each, per font")
     parser.add_argument("--show-misses", type=int, default=0, metavar="N")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--size", type=_frame_size, default=(640, 480), metavar="WxH",
+                        help="frame size (default 640x480; the pages are laid out anew at another size)")
     args = parser.parse_args()
 
     seed, digits = SAMPLES[args.sample]
     model = load_model(args.model, num_threads=1)
     _, (x_test, y_test) = load_mnist()
     mnist_scenes = page_set(
-        mnist_source(x_test[digits], y_test[digits]), singles=args.singles, multis=args.multis, blanks=args.blanks, seed=seed
+        mnist_source(x_test[digits], y_test[digits]), singles=args.singles, multis=args.multis, blanks=args.blanks, seed=seed,
+        size=args.size,
     )
     mnist = score(mnist_scenes, model)
-    print_table(f"MNIST digits ({args.sample} sample, {len(mnist_scenes)} scenes)", mnist["table"])
+    print_table(f"MNIST digits ({args.sample} sample, {len(mnist_scenes)} scenes, {args.size[0]}×{args.size[1]})", mnist["table"])
     print(f"read time per frame: median {mnist['ms_median']:.2f} ms, p95 {mnist['ms_p95']:.2f} ms")
 
     font_table = {}
@@ -115,7 +130,7 @@ def main() -> None:
             continue
         scenes = page_set(
             font_source(font_glyphs(path)), singles=args.font_scenes, multis=args.font_scenes, blanks=0,
-            seed=seed * 100 + offset, writer=name,
+            seed=seed * 100 + offset, writer=name, size=args.size,
         )
         font_scenes += scenes
         font_table[name] = score(scenes, model)["table"]["all"]
