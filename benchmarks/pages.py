@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from benchmarks.scenes import paper_sheet, scene_set
+from toolkit.augment import thinned
 
 
 class Condition(str, enum.Enum):
@@ -268,43 +269,13 @@ def _stroke_width(coverage, conditions, digit_h, rng):
     if Condition.THIN_PEN in conditions:
         # A fine nib draws the same path as the thick stroke: its centre line, 1–3 px wide.
         shape = coverage >= 0.35 * float(coverage.max())
-        centre_line = _skeleton(shape).astype(np.float32)
+        centre_line = thinned(shape.astype(np.uint8)).astype(np.float32)
         width = rng.uniform(1.0, 2.6)
         if width > 1.5:
             radius = int(round(width / 2))
             centre_line = cv2.dilate(centre_line, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2))
         return cv2.GaussianBlur(centre_line, (0, 0), 0.6)
     return coverage
-
-
-def _skeleton(shape: np.ndarray) -> np.ndarray:
-    """The one-pixel centre line of a bool mask (Zhang–Suen thinning), bool, same shape."""
-    ys, xs = np.nonzero(shape)
-    if not len(ys):
-        return shape
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    image = np.pad(shape[y0:y1, x0:x1], 1).astype(np.uint8)
-    for _ in range(200):
-        changed = False
-        for step in (0, 1):
-            p = image
-            n = [np.roll(np.roll(p, dy, 0), dx, 1) for dy, dx in
-                 ((1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1))]
-            # Neighbours P2..P9 clockwise from north: np.roll by +1 brings the pixel above down.
-            p2, p3, p4, p5, p6, p7, p8, p9 = n
-            count = sum(n)
-            ring = [p2, p3, p4, p5, p6, p7, p8, p9, p2]
-            transitions = sum(((a == 0) & (b == 1)).astype(np.uint8) for a, b in zip(ring[:-1], ring[1:]))
-            first = (p2 * p4 * p6 == 0) & (p4 * p6 * p8 == 0) if step == 0 else (p2 * p4 * p8 == 0) & (p2 * p6 * p8 == 0)
-            remove = (p == 1) & (count >= 2) & (count <= 6) & (transitions == 1) & first
-            if remove.any():
-                image = image & ~remove
-                changed = True
-        if not changed:
-            break
-    out = np.zeros_like(shape)
-    out[y0:y1, x0:x1] = image[1:-1, 1:-1].astype(bool)
-    return out
 
 
 def _break_stroke(glyph, rng):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.errors import ConfigError
-from toolkit.augment import Augmentation, _beside_and_cut, _thinned, augment, cut_from_touching
+from toolkit.augment import Augmentation, _beside_and_cut, augment, cut_from_touching, thinned
 
 # Every variation off but the one under test: the redrawn digit is the digit itself.
 _STILL = dict(rotation=0.0, shear=0.0, scale=(1.0, 1.0), aspect=1.0, shift=0.0, elastic=0.0, thicken=0.0, thin=0.0,
@@ -93,7 +93,7 @@ def test_thinning_leaves_a_connected_line_one_pixel_wide():
     bar[5:35, 15:22] = 1  # 7 pixels wide
     ring = np.zeros((40, 40), np.uint8)
     cv2.circle(ring, (20, 20), 12, 1, 5)
-    line, loop = _thinned(bar), _thinned(ring)
+    line, loop = thinned(bar), thinned(ring)
     assert (line <= bar).all() and (loop <= ring).all()
     assert all(np.count_nonzero(line[row]) == 1 for row in range(10, 30))
     assert cv2.connectedComponents(line)[0] == 2 and cv2.connectedComponents(loop)[0] == 2  # background + one

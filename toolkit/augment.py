@@ -239,21 +239,29 @@ def _as_a_fine_pen(image: np.ndarray) -> np.ndarray:
     import cv2
 
     large = cv2.resize(image, (2 * _SIZE, 2 * _SIZE), interpolation=cv2.INTER_LINEAR)
-    line = _thinned((large >= 0.5 * float(large.max())).astype(np.uint8)) * np.uint8(255)
+    line = thinned((large >= 0.5 * float(large.max())).astype(np.uint8)) * np.uint8(255)
     return _as_the_reader_crops(line) if line.any() else image
 
 
-def _thinned(binary: np.ndarray) -> np.ndarray:
-    """uint8 0/1 → its one-pixel skeleton (Zhang & Suen 1984), each pass a filter and two table lookups."""
+def thinned(binary: np.ndarray) -> np.ndarray:
+    """The one-pixel centre line of a stroke mask (Zhang & Suen 1984).
+
+    Args:
+        binary: uint8 (H, W), 1 on the stroke, 0 elsewhere.
+
+    Returns:
+        uint8 (H, W), 1 on the centre line: each pass is a filter and two table lookups, and
+        passes stop when one removes nothing (each peels a layer off every stroke).
+    """
     import cv2
 
     image = binary.copy()
-    for _ in range(4 * _SIZE):
+    for _ in range(max(image.shape)):
         before = int(image.sum())
         for table in _ZHANG_SUEN:
             # Each pixel's 8 neighbours as one byte (north = 1, then clockwise), looked up at once.
             code = cv2.filter2D(image, cv2.CV_16S, _NEIGHBOUR_WEIGHTS, borderType=cv2.BORDER_CONSTANT)
-            image &= ~table[code.astype(np.uint8)] & 1
+            image &= 1 - table[code]
         if int(image.sum()) == before:
             break
     return image
