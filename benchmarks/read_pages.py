@@ -31,9 +31,29 @@ from toolkit.data import load_mnist
 SAMPLES = {"tuning": (7, slice(0, 5000)), "held-out": (2026, slice(5000, 10000))}
 
 
+MISS_KINDS = ("fewer", "more", "wrong")
+
+
+def miss_kind(wrote: str, read: str) -> str | None:
+    """How a reading went wrong, by its digit count: None when it is right.
+
+    "fewer": digits merged or dropped (or a blank page read as blank would be right); "more":
+    a digit split in two, or page furniture read as a digit; "wrong": as many digits as were
+    written, but at least one with the wrong label (segmentation may still be to blame: a
+    digit that lost a broken piece keeps its place and changes its label).
+    """
+    if read == wrote:
+        return None
+    if len(read) < len(wrote):
+        return "fewer"
+    return "more" if len(read) > len(wrote) else "wrong"
+
+
 def score(scenes, model) -> dict:
-    """Read every scene; per condition (and "all", "clean"), the three rates and counts."""
+    """Read every scene; per condition (and "all", "clean"), the three rates and counts, and
+    the misses of digit frames by kind (:func:`miss_kind`)."""
     outcomes: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    kinds_missed: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MISS_KINDS, 0))
     timings = []
     misses = []
     for scene in scenes:
@@ -47,6 +67,8 @@ def score(scenes, model) -> dict:
         tags = ["all"] + [c.value for c in scene.conditions] + ([] if scene.conditions else ["clean"])
         for tag in tags:
             outcomes[tag][scene.kind].append(right)
+            if not right and scene.kind != "blank":
+                kinds_missed[tag][miss_kind(scene.number, read)] += 1
     table = {}
     for tag, kinds in outcomes.items():
         table[tag] = {
@@ -54,6 +76,7 @@ def score(scenes, model) -> dict:
             "multi": _rate(kinds.get("multi")),
             "blank_fp": None if not kinds.get("blank") else 1.0 - _rate(kinds["blank"])["rate"],
             "blank_n": len(kinds.get("blank", [])),
+            "misses": dict(kinds_missed[tag]) if tag in kinds_missed else dict.fromkeys(MISS_KINDS, 0),
         }
     return {"table": table, "ms_median": float(np.median(timings)), "ms_p95": float(np.percentile(timings, 95)),
             "misses": misses}
@@ -79,6 +102,15 @@ def print_table(title: str, table: dict) -> None:
             f"{tag:<14}{_pct(single['rate']):>9}{single['n']:>6}{_pct(multi['rate']):>9}{multi['n']:>6}"
             f"{fp:>10}{row['blank_n'] or '':>6}"
         )
+
+
+def print_miss_kinds(title: str, table: dict) -> None:
+    """Per condition, the digit frames read wrong: with fewer digits, more, or as many but a wrong one."""
+    print(f"\n{title}: digit frames read wrong, by kind")
+    print(f"{'condition':<14}{'fewer':>8}{'more':>8}{'wrong':>8}")
+    for tag in ["all", "clean"] + [c.value for c in Condition]:
+        if tag in table and any(table[tag]["misses"].values()):
+            print(f"{tag:<14}" + "".join(f"{table[tag]['misses'][kind]:>8}" for kind in MISS_KINDS))
 
 
 def _frame_size(text: str) -> tuple[int, int]:
@@ -120,6 +152,7 @@ def main() -> None:
     mnist = score(mnist_scenes, model)
     print_table(f"MNIST digits ({args.sample} sample, {len(mnist_scenes)} scenes, {args.size[0]}×{args.size[1]})", mnist["table"])
     print(f"read time per frame: median {mnist['ms_median']:.2f} ms, p95 {mnist['ms_p95']:.2f} ms")
+    print_miss_kinds("MNIST digits", mnist["table"])
 
     font_table = {}
     font_scenes = []
@@ -138,6 +171,7 @@ def main() -> None:
     if fonts:
         table = dict(fonts["table"]) | font_table
         print_table(f"Evaluation fonts ({len(font_scenes)} scenes)", table)
+        print_miss_kinds("Evaluation fonts", fonts["table"])
     for label, result in (("mnist", mnist), ("fonts", fonts)):
         if result and args.show_misses:
             print(f"\n{label} misses (wrote, read, conditions):")
