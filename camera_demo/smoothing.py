@@ -61,7 +61,7 @@ class ReadingSmoother:
         # a different digit written in its place rarely does.
         best, best_overlap = None, _MIN_OVERLAP
         for track in tracks:
-            overlap = _iou(box, track.box)
+            overlap = iou(box, track.box)
             if overlap > best_overlap:
                 best, best_overlap = track, overlap
         return best
@@ -70,7 +70,7 @@ class ReadingSmoother:
 _MIN_OVERLAP = 0.5
 
 
-def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     """Intersection over union of two (x, y, w, h) boxes."""
     width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
     height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])

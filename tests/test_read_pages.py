@@ -40,19 +40,40 @@ def test_pages_are_laid_out_at_the_size_asked_for():
     assert all(np.array_equal(a.image, b.image) for a, b in zip(default, explicit, strict=True))
 
 
+def _scene(labels, boxes):
+    from benchmarks.pages import Scene
+
+    return Scene(np.zeros((48, 64, 3), np.uint8), tuple(labels), tuple(boxes), frozenset())
+
+
+def _read(labels, boxes):
+    from runtime.reader import Digit
+
+    return tuple(Digit(label, str(label), 1.0, box) for label, box in zip(labels, boxes, strict=True))
+
+
+_TWO = [(10, 10, 10, 20), (30, 10, 10, 20)]
+
+
 @pytest.mark.parametrize(
-    ("wrote", "read", "kind"),
-    [("47", "47", None), ("47", "4", "fewer"), ("200", "20", "fewer"), ("5", "", "fewer"), ("2", "67", "more"),
-     ("7", "17", "more"), ("508", "008", "wrong"), ("9", "4", "wrong")],
+    ("labels", "boxes", "kind"),
+    [
+        ([4, 7], _TWO, None),
+        ([4], [(10, 10, 30, 20)], "fewer"),  # "47" merged
+        ([], [], "fewer"),
+        ([4, 1, 7], [*_TWO, (50, 10, 3, 20)], "more"),
+        ([4, 9], [(10, 10, 10, 20), (31, 10, 9, 20)], "label"),  # the 7's own box, read as a 9
+        ([4, 1], [(10, 10, 10, 20), (37, 10, 3, 20)], "part"),  # the 7's stem alone, read as a 1
+    ],
 )
-def test_a_miss_is_named_by_how_many_digits_were_read(wrote, read, kind):
-    assert miss_kind(wrote, read) == kind
+def test_a_miss_is_named_by_the_digits_and_boxes_read(labels, boxes, kind):
+    assert miss_kind(_scene([4, 7], _TWO), _read(labels, boxes)) == kind
 
 
 def test_misses_are_tallied_by_kind_per_condition(monkeypatch):
     import benchmarks.read_pages as read_pages
     from benchmarks.pages import Condition
-    from runtime.reader import Digit, Reading
+    from runtime.reader import Reading
 
     scenes = page_set(mnist_source(*_digits()), singles=3, multis=3, blanks=2, seed=5)
     # Blank pages read right; digit pages in turn: nothing, one digit too many, every digit wrong.
@@ -60,19 +81,24 @@ def test_misses_are_tallied_by_kind_per_condition(monkeypatch):
     for index, scene in enumerate(scenes):
         wrong_ones = ["", scene.number + "1", "".join(str((int(c) + 1) % 10) for c in scene.number)]
         readings.append(scene.number if scene.kind == "blank" else wrong_ones[index % 3])
+    # Every digit is read where it was written (a wrong label, not a wrong box), or at the corner.
+    planned = [
+        _read([int(c) for c in read], scene.boxes if len(read) == len(scene.labels) else [(0, 0, 1, 1)] * len(read))
+        for scene, read in zip(scenes, readings, strict=True)
+    ]
     expected = dict.fromkeys(MISS_KINDS, 0)
-    for scene, read in zip(scenes, readings, strict=True):
+    for scene, digits in zip(scenes, planned, strict=True):
         if scene.kind != "blank":
-            expected[miss_kind(scene.number, read)] += 1
-    answers = iter(readings)
+            expected[miss_kind(scene, digits)] += 1
+    answers = iter(planned)
 
     def read_as_planned(image, model):
-        return Reading(tuple(Digit(int(c), c, 1.0, (0, 0, 1, 1)) for c in next(answers)), 0, {})
+        return Reading(next(answers), 0, {})
 
     monkeypatch.setattr(read_pages, "read_digits", read_as_planned)
     table = read_pages.score(scenes, model=None)["table"]
     assert table["all"]["misses"] == expected
-    assert sum(expected.values()) == 6 and min(expected.values()) >= 1  # every digit page wrong, each kind seen
+    assert expected == {"fewer": 2, "more": 2, "part": 0, "label": 2}  # every digit page wrong, three ways
     for condition in Condition:
         tagged = [s for s in scenes if condition in s.conditions and s.kind != "blank"]
         if tagged:
