@@ -44,6 +44,9 @@ _WIDE_FROM, _WIDE_COST = 1.2, 0.2
 _SHORT_FROM, _SHORT_COST = 0.6, 0.4
 # Reading one region as two digits, cut through its ink, costs this much (in log-probability).
 _CUT_COST = 0.5
+# ... and this much when the model could not read the region surely whole: its doubt already
+# says "not one digit", and the cost would count that twice.
+_UNSURE_CUT_COST = 0.25
 # Hypotheses beyond this count in a frame are not made (a page of scribbles); bounds the batch.
 _MAX_HYPOTHESES = 160
 # Paper between two digit-tall regions wider than this share of their height keeps them apart.
@@ -123,6 +126,8 @@ class Lattice:
     # Every run looked at, by its pieces (region, box, centre): its digit's box, image, aspect and
     # height, or None when it cannot be a digit. A second look reuses what it shares with the first.
     runs: dict[tuple, tuple | None] = field(default_factory=dict, repr=False)
+    # Regions cut only because the model could not read them surely whole (the second look).
+    cut_when_unsure: frozenset[int] = frozenset()
 
     def images(self) -> np.ndarray:
         """uint8 (N, 28, 28): every hypothesis, for one batched inference call."""
@@ -199,7 +204,7 @@ class Lattice:
                         # not cost less than leaving them out, or unsure readings would crowd out sure ones.
                         score = min(score, best[start] + skips[stop] - skips[start])
                     if start > 0 and pieces[start - 1].region == pieces[start].region:
-                        score -= _CUT_COST
+                        score -= _UNSURE_CUT_COST if pieces[start].region in self.cut_when_unsure else _CUT_COST
                     previous = back[start][1]
                     if previous is not None:
                         before, box = self.hypotheses[previous].box, self.hypotheses[index].box
@@ -308,7 +313,7 @@ def build_lattice(
                     runs[key] = _digit_of(page, members[start:stop], max_aspect, min_density)
                 if runs[key] is not None:
                     hypotheses.append(Hypothesis(cluster_index, start, stop, *runs[key]))
-    return Lattice(tuple(tuple(c) for c in clusters), tuple(hypotheses), tuple(digit_sized), runs)
+    return Lattice(tuple(tuple(c) for c in clusters), tuple(hypotheses), tuple(digit_sized), runs, also_cut)
 
 
 def _cut(whole: Piece, height: int, min_height: float) -> list[Piece]:

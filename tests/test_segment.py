@@ -488,3 +488,29 @@ def test_two_arcs_that_share_much_of_their_width_are_read_as_one_broken_digit():
         probabilities[i, 0 if i == joined else (6 if h.start == 0 else 7)] = 0.85 if i == joined else 0.98
     chosen, _ = lattice.best(probabilities, 0.5)
     assert [label for _, label, _ in chosen] == [0]
+
+
+def test_cutting_a_region_the_model_doubted_whole_costs_less_than_cutting_one_it_was_sure_of():
+    import dataclasses
+
+    frame = _paper()
+    _zero(frame, 180, 160, 120)
+    _zero(frame, 250, 160, 120)
+    second_look = build_lattice(find_ink(frame), also_cut=frozenset({0}))
+    assert second_look.cut_when_unsure == frozenset({0})
+    as_if_sure = dataclasses.replace(second_look, cut_when_unsure=frozenset())
+    whole = [i for i, h in enumerate(second_look.hypotheses) if h.stop - h.start == len(second_look.clusters[0])]
+    half = second_look.clusters[0][0].box[0] + second_look.hypotheses[whole[0]].box[2] // 2
+    # The whole read as an 8 at 0.65, each half as a 0 at 0.95: two digits are likelier than one
+    # only if the cut costs less than log(0.95² / 0.65) ≈ 0.33 (the doubted region's cost, 0.25).
+    probabilities = np.full((len(second_look.hypotheses), 10), 0.01, np.float32)
+    probabilities[whole[0]] = 0.35 / 9
+    probabilities[whole[0], 8] = 0.65
+    for i, h in enumerate(second_look.hypotheses):
+        if i != whole[0] and (h.box[0] + h.box[2] <= half + 8 or h.box[0] >= half - 8):
+            probabilities[i] = 0.05 / 9
+            probabilities[i, 0] = 0.95
+    doubted, _ = second_look.best(probabilities, 0.5)
+    sure, _ = as_if_sure.best(probabilities, 0.5)
+    assert [label for _, label, _ in doubted] == [0, 0]
+    assert [label for _, label, _ in sure] == [8]
