@@ -3,8 +3,9 @@
 Renders pages with `benchmarks/pages.py` (conditions mixed at random, each scene tagged),
 reads every frame (640×480 unless ``--size`` says otherwise) once with an exported model
 (one thread), and reports per condition: single-digit frames read right, multi-digit frames
-read exactly, blank frames with any digit reported; then the same for the evaluation
-handwriting fonts.
+read exactly, blank frames with any digit reported, and the digit frames read wrong by
+kind (:func:`miss_kind`: fewer digits, more, one from a wrong box, a wrong label); then the
+same for the evaluation handwriting fonts.
 
 Two fixed samples: ``--sample tuning`` (seed 7, MNIST test digits 0–4999) is the one the
 reader's thresholds may be tuned on; ``--sample held-out`` (seed 2026, digits 5000–9999,
