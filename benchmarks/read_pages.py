@@ -24,7 +24,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from benchmarks.pages import EVALUATION_FONTS, Condition, find_font, font_glyphs, font_source, mnist_source, page_set
+from benchmarks.pages import EVALUATION_FONTS, Condition, Scene, find_font, font_glyphs, font_source, mnist_source, page_set
 from camera_demo.smoothing import iou
 from runtime import load_model
 from runtime.reader import read_digits
@@ -139,45 +139,58 @@ def _pct(rate):
     return "" if rate is None else f"{rate:.1%}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model")
+def add_sample_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the pages (the same options give the same pages in every benchmark)."""
     parser.add_argument("--sample", choices=sorted(SAMPLES), default="held-out")
     parser.add_argument("--singles", type=int, default=600)
     parser.add_argument("--multis", type=int, default=600)
     parser.add_argument("--blanks", type=int, default=400)
     parser.add_argument("--font-scenes", type=int, default=100, help="singles and multis each, per font")
-    parser.add_argument("--show-misses", type=int, default=0, metavar="N")
-    parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--size", type=_frame_size, default=(640, 480), metavar="WxH",
                         help="frame size (default 640x480; the pages are laid out anew at another size)")
-    args = parser.parse_args()
 
+
+def sample_pages(args: argparse.Namespace) -> tuple[list[Scene], dict[str, list[Scene]]]:
+    """The pages :func:`add_sample_options` chose: in MNIST digits, and per installed evaluation font.
+
+    A font that is not installed is named on stdout and left out.
+    """
     seed, digits = SAMPLES[args.sample]
-    model = load_model(args.model, num_threads=1)
     _, (x_test, y_test) = load_mnist()
-    mnist_scenes = page_set(
+    mnist = page_set(
         mnist_source(x_test[digits], y_test[digits]), singles=args.singles, multis=args.multis, blanks=args.blanks, seed=seed,
         size=args.size,
     )
-    mnist = score(mnist_scenes, model)
-    print_table(f"MNIST digits ({args.sample} sample, {len(mnist_scenes)} scenes, {args.size[0]}×{args.size[1]})", mnist["table"])
-    print(f"read time per frame: median {mnist['ms_median']:.2f} ms, p95 {mnist['ms_p95']:.2f} ms")
-    print_miss_kinds("MNIST digits", mnist["table"])
-
-    font_table = {}
-    font_scenes = []
+    fonts = {}
     for offset, name in enumerate(EVALUATION_FONTS):
         path = find_font(name)
         if path is None:
             print(f"(font {name} is not installed: skipped)")
             continue
-        scenes = page_set(
+        fonts[name] = page_set(
             font_source(font_glyphs(path)), singles=args.font_scenes, multis=args.font_scenes, blanks=0,
             seed=seed * 100 + offset, writer=name, size=args.size,
         )
-        font_scenes += scenes
-        font_table[name] = score(scenes, model)["table"]["all"]
+    return mnist, fonts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    add_sample_options(parser)
+    parser.add_argument("--show-misses", type=int, default=0, metavar="N")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+
+    model = load_model(args.model, num_threads=1)
+    mnist_scenes, font_pages = sample_pages(args)
+    mnist = score(mnist_scenes, model)
+    print_table(f"MNIST digits ({args.sample} sample, {len(mnist_scenes)} scenes, {args.size[0]}×{args.size[1]})", mnist["table"])
+    print(f"read time per frame: median {mnist['ms_median']:.2f} ms, p95 {mnist['ms_p95']:.2f} ms")
+    print_miss_kinds("MNIST digits", mnist["table"])
+
+    font_table = {name: score(scenes, model)["table"]["all"] for name, scenes in font_pages.items()}
+    font_scenes = [scene for scenes in font_pages.values() for scene in scenes]
     fonts = score(font_scenes, model) if font_scenes else None
     if fonts:
         table = dict(fonts["table"]) | font_table
