@@ -25,7 +25,7 @@ from runtime import load_model
 from runtime.preprocess import find_ink, mnist_style
 from runtime.reader import read_digits
 
-_REACH = 2  # frame pixels: ink this close outside a written digit's box may still be its own
+_REACH = 2  # pixels at the reader's working size: ink this close outside a written digit's box may still be its own
 
 
 def oracle_crops(image: np.ndarray, boxes: tuple[tuple[int, int, int, int], ...]) -> list[np.ndarray]:
