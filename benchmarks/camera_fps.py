@@ -1,18 +1,19 @@
 """Frames per second of the whole headless camera loop, with per-stage times.
 
 Makes a 640×480 video with 3–5 MNIST test digits per frame (new digits every 10 frames;
-``--digits 1 1`` for one), then runs the real loop over it: decode, find digits, inference,
-smoothing, overlay, and a JSON line per frame, with one inference thread.
+``--digits 1 1`` for one), then runs the real loop over it as ``cnnkit camera --headless
+--jsonl`` does: decode, find digits, inference, smoothing and a JSON line per frame, on one
+thread (``--threads``) beside the decoding. ``--watched`` adds what a window or web view costs: the overlay drawn on
+every frame (the web view's JPEG encoding, at most 15 a second, is not included).
 
 Usage:
-    CNNKIT_DATA=path/to/mnist python -m benchmarks.camera_fps runs/x/model_int8.tflite [--frames 600] [--opencv-threads N] [--digits 3 5]
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.camera_fps runs/x/model_int8.tflite [--frames 600] [--threads N] [--digits 3 5] [--watched]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -29,11 +30,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path)
     parser.add_argument("--frames", type=int, default=600)
-    parser.add_argument("--opencv-threads", type=int, help="default: OpenCV's own choice")
+    parser.add_argument("--threads", type=int, default=1, help="the loop's --threads: inference and OpenCV (default 1)")
     parser.add_argument("--digits", type=int, nargs=2, default=(3, 5), metavar=("MIN", "MAX"), help="digits per frame")
+    parser.add_argument("--watched", action="store_true", help="draw the overlay on every frame, as for a window or web view")
     args = parser.parse_args()
-    if args.opencv_threads is not None:
-        cv2.setNumThreads(args.opencv_threads)
 
     _, (x_test, y_test) = load_mnist()
     rng = np.random.default_rng(0)
@@ -48,17 +48,18 @@ def main() -> None:
                 writer.write(scene.image)
         writer.release()
 
-        def collect(result, picture):
-            for name, ms in result.stage_ms.items():
+        log = Path(scratch) / "frames.jsonl"
+        config = CameraConfig(model=args.model, source=str(video), headless=True, jsonl=str(log), threads=args.threads)
+        summary = run(config, on_frame=(lambda result, picture: None) if args.watched else None)
+        for line in log.read_text().splitlines():
+            for name, ms in json.loads(line)["stage_ms"].items():
                 stages.setdefault(name, []).append(ms)
-
-        config = CameraConfig(model=args.model, source=str(video), headless=True, jsonl=os.devnull, threads=1)
-        summary = run(config, on_frame=collect)
     report = {
         "frames": summary.frames,
         "fps": round(summary.fps, 1),
         "stage_ms_median": {name: round(float(np.median(values)), 3) for name, values in stages.items()},
-        "opencv_threads": cv2.getNumThreads(),
+        "watched": args.watched,
+        "threads": args.threads,
         "model": str(args.model),
     }
     print(json.dumps(report, indent=2))

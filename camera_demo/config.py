@@ -31,7 +31,7 @@ class CameraConfig:
         jsonl: Where to write one JSON object per frame (``-`` for standard output).
         serve: HOST:PORT (or PORT, on 127.0.0.1) for the web view; None for none.
         max_frames: Stop after this many frames.
-        threads: Inference threads.
+        threads: Threads for inference and for OpenCV's work on each frame (finding digits).
         width, height: Requested camera size.
         force: Replace a ``jsonl`` file that is not a frame log of the demo's.
         loop: Play a file source over and over.
@@ -44,7 +44,7 @@ class CameraConfig:
     jsonl: str | None = field(default=None, metadata=_option("one JSON object per frame to this file, '-' for standard output", metavar="PATH"))
     serve: str | None = field(default=None, metadata=_option("web view of the live picture at HOST:PORT (PORT alone binds 127.0.0.1)", metavar="HOST:PORT"))
     max_frames: int | None = field(default=None, metadata=_option("stop after this many frames", type=int, metavar="N"))
-    threads: int = field(default=1, metadata=_option("inference threads (default 1)", type=int, metavar="N"))
+    threads: int = field(default=1, metadata=_option("threads for inference and for finding digits (default 1)", type=int, metavar="N"))
     width: int | None = field(default=None, metadata=_option("requested camera width, with --height", type=int, metavar="PX"))
     height: int | None = field(default=None, metadata=_option("requested camera height, with --width", type=int, metavar="PX"))
     force: bool = field(default=False, metadata=_option("replace a --jsonl file that is not a cnnkit frame log", action="store_true"))

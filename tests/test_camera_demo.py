@@ -330,3 +330,36 @@ def test_both_command_lines_parse_the_same_options_into_the_same_config(tmp_path
     with pytest.raises(SystemExit) as refused:
         parse_camera_args(["--model", str(model), "--bogus"], "x")
     assert refused.value.code == 2
+
+
+@pytest.mark.parametrize("watched", [False, True])
+def test_the_loop_draws_only_when_someone_can_see_it_and_finds_on_its_threads(tmp_path, monkeypatch, watched):
+    import camera_demo.loop as loop
+
+    for index in range(3):
+        cv2.imwrite(str(tmp_path / f"frame{index}.png"), np.full((48, 64, 3), 200, np.uint8))
+    drawn, seen, opencv_threads = [], [], []
+
+    def read_digits(frame, model):
+        opencv_threads.append(cv2.getNumThreads())
+        return Reading((Digit(4, "4", 0.99, (1, 2, 10, 20)),))
+
+    monkeypatch.setattr(loop, "load_model", lambda *args, **kwargs: object())
+    monkeypatch.setattr(loop, "read_digits", read_digits)
+    monkeypatch.setattr(loop, "draw_overlay", lambda frame, result: drawn.append(result.index) or frame.copy())
+    config = CameraConfig(model=tmp_path / "m.tflite", source=str(tmp_path), headless=True, jsonl=str(tmp_path / "out.jsonl"))
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(2)
+    try:
+        summary = loop.run(config, on_frame=(lambda result, picture: seen.append(picture.shape)) if watched else None)
+        # The frames are read on the loop's --threads (1) and OpenCV's setting is given back.
+        assert opencv_threads == [1, 1, 1] and cv2.getNumThreads() == 2
+    finally:
+        cv2.setNumThreads(before)
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert summary.frames == 3 and [r["number"] for r in records] == ["4"] * 3
+    if watched:
+        assert drawn == [0, 1, 2] and seen == [(48, 64, 3)] * 3
+        assert "draw" not in records[0]["stage_ms"] and all("draw" in r["stage_ms"] for r in records[1:])
+    else:
+        assert drawn == [] and all(set(r["stage_ms"]) == {"capture", "find", "infer"} for r in records)

@@ -209,7 +209,8 @@ def test_camera_reads_a_video_headless_into_jsonl(trained_run, verify_report, mn
         assert set(record) == {"frame", "time_ms", "digits", "number", "fps", "stage_ms"}
         assert [d["box"][0] for d in record["digits"]] == sorted(d["box"][0] for d in record["digits"])
     assert records[0]["fps"] is None and all(r["fps"] > 0 for r in records[1:])
-    assert "draw" not in records[0]["stage_ms"] and all(r["stage_ms"]["draw"] > 0 for r in records[1:])
+    # Nobody watches a headless run without --serve: no overlay is drawn, so no draw stage.
+    assert all(set(r["stage_ms"]) == {"capture", "find", "infer"} for r in records)
     exact = np.mean([record["number"] == number for record, number in zip(records, truth, strict=True)])
     assert exact >= 0.8, exact
 
