@@ -5,9 +5,11 @@ Makes a 640×480 video with 3–5 MNIST test digits per frame (new digits every 
 --jsonl`` does: decode, find digits, inference, smoothing and a JSON line per frame, on one
 thread (``--threads``) beside the decoding. ``--watched`` adds what a window or web view costs: the overlay drawn on
 every frame (the web view's JPEG encoding, at most 15 a second, is not included).
+``--runs N`` plays the video N times in a row and reports each run's FPS and their median:
+this machine's speed swings by up to 2× within minutes, so one run says little.
 
 Usage:
-    CNNKIT_DATA=path/to/mnist python -m benchmarks.camera_fps runs/x/model_int8.tflite [--frames 600] [--threads N] [--digits 3 5] [--watched]
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.camera_fps runs/x/model_int8.tflite [--frames 600] [--threads N] [--digits 3 5] [--watched] [--runs N]
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="the loop's --threads: inference and OpenCV (default 1)")
     parser.add_argument("--digits", type=int, nargs=2, default=(3, 5), metavar=("MIN", "MAX"), help="digits per frame")
     parser.add_argument("--watched", action="store_true", help="draw the overlay on every frame, as for a window or web view")
+    parser.add_argument("--runs", type=int, default=1, help="play the video this many times; report each run and the median")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, got {args.runs}")
 
     _, (x_test, y_test) = load_mnist()
     rng = np.random.default_rng(0)
@@ -50,13 +55,16 @@ def main() -> None:
 
         log = Path(scratch) / "frames.jsonl"
         config = CameraConfig(model=args.model, source=str(video), headless=True, jsonl=str(log), threads=args.threads)
-        summary = run(config, on_frame=(lambda result, picture: None) if args.watched else None)
-        for line in log.read_text().splitlines():
-            for name, ms in json.loads(line)["stage_ms"].items():
-                stages.setdefault(name, []).append(ms)
+        summaries = []
+        for _ in range(args.runs):
+            summaries.append(run(config, on_frame=(lambda result, picture: None) if args.watched else None))
+            for line in log.read_text().splitlines():
+                for name, ms in json.loads(line)["stage_ms"].items():
+                    stages.setdefault(name, []).append(ms)
     report = {
-        "frames": summary.frames,
-        "fps": round(summary.fps, 1),
+        "frames": summaries[0].frames,
+        "fps": round(float(np.median([summary.fps for summary in summaries])), 1),
+        "fps_runs": [round(summary.fps, 1) for summary in summaries],
         "stage_ms_median": {name: round(float(np.median(values)), 3) for name, values in stages.items()},
         "watched": args.watched,
         "threads": args.threads,
