@@ -3,8 +3,9 @@
 Makes a 640×480 video with 3–5 MNIST test digits per frame (new digits every 10 frames;
 ``--digits 1 1`` for one), then runs the real loop over it as ``cnnkit camera --headless
 --jsonl`` does: decode, find digits, inference, smoothing and a JSON line per frame, on one
-thread (``--threads``) beside the decoding. ``--watched`` adds what a window or web view costs: the overlay drawn on
-every frame (the web view's JPEG encoding, at most 15 a second, is not included).
+thread (``--threads``) beside the decoding. ``--watched`` adds what a window or web view
+costs: the overlay drawn on every frame (the web view's JPEG encoding, at most 15 a second,
+is not included).
 ``--runs N`` plays the video N times in a row and reports each run's FPS and their median:
 this machine's speed swings by up to 2× within minutes, so one run says little.
 
