@@ -43,25 +43,21 @@ def oracle_crops(image: np.ndarray, boxes: tuple[tuple[int, int, int, int], ...]
     left, top = scaled[:, 0] - _REACH, scaled[:, 1] - _REACH
     right, bottom = scaled[:, 0] + scaled[:, 2] + _REACH, scaled[:, 1] + scaled[:, 3] + _REACH
     centre = scaled[:, 0] + scaled[:, 2] / 2
-    canvases = [np.zeros(page.ink.shape, np.uint8) for _ in boxes]
+    owner = np.full(page.ink.shape, -1, np.int32)  # which written digit each ink pixel goes to
     for region in page.regions:
         x, y, _, _ = region.box
         ys, xs = np.nonzero(region.mask)
         ys, xs = ys + y, xs + x
         inside = (xs >= left[:, None]) & (xs <= right[:, None]) & (ys >= top[:, None]) & (ys <= bottom[:, None])
         distance = np.where(inside, np.abs(xs[None, :] - centre[:, None]), np.inf)
-        owner = distance.argmin(axis=0)
         owned = np.isfinite(distance.min(axis=0))
-        for index, canvas in enumerate(canvases):
-            mine = owned & (owner == index)
-            canvas[ys[mine], xs[mine]] = page.ink[ys[mine], xs[mine]]
+        owner[ys[owned], xs[owned]] = distance.argmin(axis=0)[owned]
     crops = []
-    for canvas in canvases:
-        rows, cols = np.nonzero(canvas)
-        if not len(rows):
-            crops.append(np.zeros((28, 28), np.uint8))
-            continue
-        crops.append(mnist_style(canvas[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]))
+    for index in range(len(boxes)):
+        mine = np.where(owner == index, page.ink, 0).astype(np.uint8)
+        rows, cols = np.nonzero(mine)
+        ink = mine[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] if len(rows) else mine[:0, :0]
+        crops.append(mnist_style(ink))  # no ink: all zeros
     return crops
 
 
