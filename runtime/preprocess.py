@@ -676,9 +676,9 @@ def _is_solid(
     """
     x, y, w, h = box
     digit_sized = h >= min_digit_height
-    if digit_sized:
-        # Inside, not the rim the outline adds around a fine stroke's ink (dilated by a pixel).
-        filled = opencv.cv2().erode(filled.view(np.uint8), _SQUARE_3) > 0
+    # Inside, not the rim the outline adds around a fine stroke's ink (dilated by a pixel): for
+    # a piece of a fine stroke (cut by the ruling's removal) that rim is as dark as the stroke.
+    filled = opencv.cv2().erode(filled.view(np.uint8), _SQUARE_3) > 0
     inside = filled & ~mask
     if np.count_nonzero(inside) < 0.3 * np.count_nonzero(filled):
         return False
