@@ -43,10 +43,16 @@ class Condition(str, enum.Enum):
     TILT = "tilt"  # slight perspective
     MOTION_BLUR = "motion-blur"
     SIZES = "sizes"  # digits of different sizes on one line
+    HELD_UP = "held-up"  # the whole page held up before a room: its four edges in view (only when asked)
 
 
 # How often each condition is drawn in a mixed scene (touching only where there are neighbours).
-MIXED_RATES = {condition: 0.2 for condition in Condition} | {Condition.TOUCHING: 0.45}
+# A page held up is not drawn here, so that the samples stay those of earlier releases.
+MIXED_RATES = {condition: 0.2 for condition in Condition if condition is not Condition.HELD_UP} | {Condition.TOUCHING: 0.45}
+# Every page held up before a room instead of filling the frame (the room replaces the desk).
+HELD_UP_RATES = {condition: rate for condition, rate in MIXED_RATES.items() if condition is not Condition.DESK_EDGE} | {
+    Condition.HELD_UP: 1.0
+}
 _INK_EXCLUSIVE = (Condition.PENCIL, Condition.BLUE_INK)
 _STROKE_EXCLUSIVE = (Condition.MARKER, Condition.THIN_PEN)
 _PAPER_EXCLUSIVE = (Condition.RULED, Condition.SQUARED)
@@ -177,6 +183,8 @@ def render_page(
         page = page * (1 - coverage[..., None]) + ink * coverage[..., None]
     if desk is not None:
         page = _lay_on_desk(page, desk, rng)
+    if Condition.HELD_UP in conditions:
+        page, boxes = _hold_up(page, boxes, rng)
     if Condition.SHADOW in conditions:
         page = page * _shadow(rng, width, height)[..., None]
     if Condition.TILT in conditions:
@@ -360,6 +368,25 @@ def _lay_on_desk(page, desk, rng):
     desk_colour = base + grain[..., None]
     soft = cv2.GaussianBlur(desk.astype(np.float32), (0, 0), 1.0)[..., None]
     return page * (1 - soft) + desk_colour * soft
+
+
+def _hold_up(page, boxes, rng):
+    """The page, smaller (70–90% of the frame), turned up to 5° and moved, held up before a room.
+
+    The room is darker than the paper, as bright or brighter (a window), unevenly lit and
+    grained; the digits' boxes move with the page.
+    """
+    height, width = page.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), rng.uniform(-5, 5), rng.uniform(0.7, 0.9))
+    matrix[:, 2] += rng.uniform(-0.05, 0.05, 2) * (width, height)
+    held = cv2.warpAffine(page, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    inside = cv2.warpAffine(np.ones((height, width), np.float32), matrix, (width, height), flags=cv2.INTER_LINEAR)
+    light = cv2.resize(rng.uniform(0.75, 1.25, (4, 4)).astype(np.float32), (width, height), interpolation=cv2.INTER_CUBIC)
+    grain = cv2.GaussianBlur(rng.normal(0, 8, (height, width)).astype(np.float32), (0, 0), 1.5)
+    colour = rng.uniform(30, 250) * rng.uniform(0.85, 1.15, 3).astype(np.float32)
+    room = np.clip(colour * light[..., None] + grain[..., None], 0, 255)
+    rotated = [_tilted_box(box, np.vstack([matrix, [0, 0, 1]])) for box in boxes]
+    return held * inside[..., None] + room * (1 - inside[..., None]), rotated
 
 
 def _shadow(rng, width, height):

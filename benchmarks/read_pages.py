@@ -10,6 +10,9 @@ same for the evaluation handwriting fonts.
 Two fixed samples: ``--sample tuning`` (seed 7, MNIST test digits 0–4999) is the one the
 reader's thresholds may be tuned on; ``--sample held-out`` (seed 2026, digits 5000–9999,
 the default) is only ever reported.
+With ``--held-up`` every page is held up before a room instead of filling the frame (its
+four edges in view, the room darker or brighter than the paper): the use the camera demo is
+for, which the default samples do not show.
 
 Usage:
     CNNKIT_DATA=path/to/mnist python -m benchmarks.read_pages runs/x/model_int8.tflite [--json out.json] [--size 320x240]
@@ -24,7 +27,18 @@ from collections import defaultdict
 
 import numpy as np
 
-from benchmarks.pages import EVALUATION_FONTS, Condition, Scene, find_font, font_glyphs, font_source, mnist_source, page_set
+from benchmarks.pages import (
+    EVALUATION_FONTS,
+    HELD_UP_RATES,
+    MIXED_RATES,
+    Condition,
+    Scene,
+    find_font,
+    font_glyphs,
+    font_source,
+    mnist_source,
+    page_set,
+)
 from camera_demo.smoothing import iou
 from runtime import load_model
 from runtime.reader import read_digits
@@ -150,6 +164,8 @@ def add_sample_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--font-scenes", type=int, default=100, help="singles and multis each, per font")
     parser.add_argument("--size", type=_frame_size, default=(640, 480), metavar="WxH",
                         help="frame size (default 640x480; the pages are laid out anew at another size)")
+    parser.add_argument("--held-up", action="store_true",
+                        help="every page held up before a room, its four edges in view (a different sample)")
 
 
 def sample_pages(args: argparse.Namespace) -> tuple[list[Scene], dict[str, list[Scene]]]:
@@ -158,10 +174,11 @@ def sample_pages(args: argparse.Namespace) -> tuple[list[Scene], dict[str, list[
     A font that is not installed is named on stdout and left out.
     """
     seed, digits = SAMPLES[args.sample]
+    rates = HELD_UP_RATES if args.held_up else MIXED_RATES
     _, (x_test, y_test) = load_mnist()
     mnist = page_set(
         mnist_source(x_test[digits], y_test[digits]), singles=args.singles, multis=args.multis, blanks=args.blanks, seed=seed,
-        size=args.size,
+        size=args.size, rates=rates,
     )
     fonts = {}
     for offset, name in enumerate(EVALUATION_FONTS):
@@ -171,7 +188,7 @@ def sample_pages(args: argparse.Namespace) -> tuple[list[Scene], dict[str, list[
             continue
         fonts[name] = page_set(
             font_source(font_glyphs(path)), singles=args.font_scenes, multis=args.font_scenes, blanks=0,
-            seed=seed * 100 + offset, writer=name, size=args.size,
+            seed=seed * 100 + offset, writer=name, size=args.size, rates=rates,
         )
     return mnist, fonts
 
@@ -187,7 +204,8 @@ def main() -> None:
     model = load_model(args.model, num_threads=1)
     mnist_scenes, font_pages = sample_pages(args)
     mnist = score(mnist_scenes, model)
-    print_table(f"MNIST digits ({args.sample} sample, {len(mnist_scenes)} scenes, {args.size[0]}×{args.size[1]})", mnist["table"])
+    held = ", held up" if args.held_up else ""
+    print_table(f"MNIST digits ({args.sample} sample{held}, {len(mnist_scenes)} scenes, {args.size[0]}×{args.size[1]})", mnist["table"])
     print(f"read time per frame: median {mnist['ms_median']:.2f} ms, p95 {mnist['ms_p95']:.2f} ms")
     print_miss_kinds("MNIST digits", mnist["table"])
 

@@ -40,6 +40,35 @@ def test_pages_are_laid_out_at_the_size_asked_for():
     assert all(np.array_equal(a.image, b.image) for a, b in zip(default, explicit, strict=True))
 
 
+def test_held_up_pages_show_the_page_smaller_before_a_room_and_their_boxes_hold_the_digits():
+    from benchmarks.pages import HELD_UP_RATES, MIXED_RATES, Condition
+
+    assert Condition.HELD_UP not in MIXED_RATES  # the default samples draw it never (and stay the same)
+    assert HELD_UP_RATES[Condition.HELD_UP] == 1.0 and Condition.DESK_EDGE not in HELD_UP_RATES
+    source = mnist_source(*_digits())
+    plain = page_set(source, singles=6, multis=6, blanks=0, seed=5)
+    held = page_set(source, singles=6, multis=6, blanks=0, seed=5, rates=HELD_UP_RATES)
+    assert all(Condition.HELD_UP in scene.conditions for scene in held)
+    assert not any(Condition.HELD_UP in scene.conditions for scene in plain)
+
+
+def test_a_held_up_page_is_smaller_than_the_frame_with_the_room_around_it_and_its_boxes_move_with_it():
+    from benchmarks.pages import _hold_up
+
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        page = np.full((480, 640, 3), 200.0, np.float32)
+        page[100:160, 400:440] = (0.0, 255.0, 0.0)  # a green mark where the box says (no room is green)
+        held, (box,) = _hold_up(page, [(400, 100, 40, 60)], rng)
+        # Paper fills 49–81% of the frame (70–90% on each side), less where it leaves the frame.
+        paper = np.count_nonzero(np.all(np.abs(held - 200.0) < 1.0, axis=2)) / (480 * 640)
+        assert 0.35 < paper < 0.82, paper
+        x, y, w, h = box
+        mark = held[:, :, 1] - held[:, :, 0] > 100
+        assert np.count_nonzero(mark[y : y + h, x : x + w]) >= 0.97 * np.count_nonzero(mark)
+        assert 0.7 * 40 <= max(w, h) and w * h <= 1.2 * 40 * 60  # turned and shrunk with the page
+
+
 def _scene(labels, boxes):
     from benchmarks.pages import Scene
 
