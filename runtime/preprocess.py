@@ -34,6 +34,11 @@ _EDGE_INK_PIXELS = 2  # pixels of full-strength stroke on the frame's edge that 
 _EDGE_STROKE_SHARE = 0.8  # "full strength": this share of the region's typical (90th percentile) ink
 _SQUARE_3 = np.ones((3, 3), np.uint8)
 _SQUARE_5 = np.ones((5, 5), np.uint8)
+# A page's edge: the ground's brightness steps by more than this share of the brighter side within
+# two pixels of the ink map's small copy (16 of a 640×480 frame), along a line at least this share
+# of the copy's longer side (a page's edges run across the frame; a digit is shorter).
+_PAGE_EDGE_STEP = 0.35
+_PAGE_EDGE_LENGTH = 0.4
 # Hysteresis steps: each reaches 2 pixels further along a faint stroke. 16 reach a quarter of a
 # typical digit: a fine pen blurred by motion is sure ink only in a few spots (4 steps found a
 # faint "1" beside dark digits as a stub), while a shadow's edge or ruling is not followed
@@ -170,6 +175,7 @@ def ink_map(gray: np.ndarray, polarity: Polarity) -> np.ndarray:
     # No blur after the closing: a blur would carry the page's brightness over a desk's edge,
     # and the dark band it leaves there would look like a stroke.
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    edges = _page_edges(background)
     page = _quantile(background, 0.9)
     floor = max(1.0, 0.5 * page)
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
@@ -177,7 +183,39 @@ def ink_map(gray: np.ndarray, polarity: Polarity) -> np.ndarray:
     # Relative to the paper (a shadow halves both), but never to less than half the page's
     # brightness: a dark desk's grain is not ink.
     divisor = cv2.max(background, min(255.0, floor))
-    return cv2.divide(darker, divisor, scale=_RELATIVE_INK_SCALE)
+    ink = cv2.divide(darker, divisor, scale=_RELATIVE_INK_SCALE)
+    if edges is not None:
+        # The small copy's brightness, stretched back over a sharp edge, leaves a band of false ink
+        # beside it (in the room before a page, or on a page before a bright window); and beyond a
+        # page's edge, what is darker than any shadow on paper is a desk or a room, not paper.
+        ink[cv2.resize(edges, (width, height), interpolation=cv2.INTER_NEAREST) > 0] = 0
+        ink[background < floor] = 0
+    return ink
+
+
+def _page_edges(background: np.ndarray) -> np.ndarray | None:
+    """Where the paper's brightness (a small copy, strokes closed away) steps sharply along a long line, or None.
+
+    A page held up before a room, or lying on a desk, has edges where the ground's brightness
+    jumps by a third or more within two pixels of the small copy; a shadow's edge is soft, and a
+    marker's blob too wide to close away is no longer than a digit.
+
+    Returns:
+        uint8 mask of the small copy's size (1 = beside a page's edge), or None.
+    """
+    cv2 = opencv.cv2()
+
+    step = cv2.morphologyEx(background, cv2.MORPH_GRADIENT, _SQUARE_3)
+    brighter = cv2.dilate(background, _SQUARE_3)
+    sharp = cv2.compare(step.astype(np.float32), _PAGE_EDGE_STEP * brighter.astype(np.float32), cv2.CMP_GT)
+    if not cv2.countNonZero(sharp):
+        return None
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(sharp, connectivity=8)
+    longest = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    long_lines = 1 + np.flatnonzero(longest >= _PAGE_EDGE_LENGTH * max(sharp.shape))
+    if not len(long_lines):
+        return None
+    return np.isin(labels, long_lines).astype(np.uint8)
 
 
 @dataclass(frozen=True, eq=False)

@@ -533,3 +533,17 @@ def test_cutting_a_region_the_model_doubted_whole_costs_less_than_cutting_one_it
     sure, _ = as_if_sure.best(probabilities, 0.5)
     assert [label for _, label, _ in doubted] == [0, 0]
     assert [label for _, label, _ in sure] == [8]
+
+
+def test_a_page_held_up_before_a_room_gives_its_digit_and_nothing_for_its_edges():
+    rng = np.random.default_rng(1)
+    for room in (60, 120, 250):  # a dark room (it hid the digit: the band beside the page looked like ink), grey, a window
+        frame = np.clip(room + cv2.GaussianBlur(rng.normal(0, 8, (480, 640)), (0, 0), 1.5), 0, 255).astype(np.uint8)
+        page = cv2.boxPoints(((330, 235), (520, 380), 4.0)).astype(np.int32)  # 80% of the frame, turned 4°
+        cv2.fillPoly(frame, [page], 205)
+        assert find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0)) == [], room
+        _seven(frame, 300, 180, 110)
+        found = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
+        assert len(found) == 1, (room, [candidate.box for candidate in found])
+        x, y, w, h = found[0].box
+        assert abs(x - 300) <= 6 and abs(y - 180) <= 6 and h >= 100, (room, found[0].box)
