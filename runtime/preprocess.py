@@ -35,7 +35,7 @@ _EDGE_STROKE_SHARE = 0.8  # "full strength": this share of the region's typical 
 _SQUARE_3 = np.ones((3, 3), np.uint8)
 _SQUARE_5 = np.ones((5, 5), np.uint8)
 # A page's edge: the ground's brightness steps by more than this share of the brighter side within
-# two pixels of the ink map's small copy (16 of a 640×480 frame), along a line at least this share
+# two pixels of the ink map's small copy (16 pixels of a 640×480 frame), along a line at least this share
 # of the copy's longer side (a page's edges run across the frame; a digit is shorter).
 _PAGE_EDGE_STEP = 0.35
 _PAGE_EDGE_LENGTH = 0.4
@@ -197,7 +197,7 @@ def _page_edges(background: np.ndarray) -> np.ndarray | None:
     """Where the paper's brightness (a small copy, strokes closed away) steps sharply along a long line, or None.
 
     A page held up before a room, or lying on a desk, has edges where the ground's brightness
-    jumps by a third or more within two pixels of the small copy; a shadow's edge is soft, and a
+    jumps by more than a third within two pixels of the small copy; a shadow's edge is soft, and a
     marker's blob too wide to close away is no longer than a digit.
 
     Returns:
@@ -210,7 +210,7 @@ def _page_edges(background: np.ndarray) -> np.ndarray | None:
     sharp = cv2.compare(step.astype(np.float32), _PAGE_EDGE_STEP * brighter.astype(np.float32), cv2.CMP_GT)
     if not cv2.countNonZero(sharp):
         return None
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(sharp, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(sharp, connectivity=8)
     longest = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
     long_lines = 1 + np.flatnonzero(longest >= _PAGE_EDGE_LENGTH * max(sharp.shape))
     if not len(long_lines):
