@@ -188,8 +188,10 @@ def ink_map(gray: np.ndarray, polarity: Polarity) -> np.ndarray:
         # The small copy's brightness, stretched back over a sharp edge, leaves a band of false ink
         # beside it (in the room before a page, or on a page before a bright window); and beyond a
         # page's edge, what is darker than any shadow on paper is a desk or a room, not paper.
-        ink[cv2.resize(edges, (width, height), interpolation=cv2.INTER_NEAREST) > 0] = 0
-        ink[background < floor] = 0
+        # (OpenCV's masks: numpy's boolean indexing of a whole frame costs a millisecond.)
+        away = cv2.compare(cv2.resize(edges, (width, height), interpolation=cv2.INTER_NEAREST), 0, cv2.CMP_EQ)
+        _, paper = cv2.threshold(background, math.ceil(floor) - 1, 255, cv2.THRESH_BINARY)  # at least the floor
+        ink = cv2.bitwise_and(ink, cv2.bitwise_and(paper, away))
     return ink
 
 
