@@ -15,7 +15,7 @@ four edges in view, the room darker or brighter than the paper): the use the cam
 for, which the default samples do not show.
 
 Usage:
-    CNNKIT_DATA=path/to/mnist python -m benchmarks.read_pages runs/x/model_int8.tflite [--json out.json] [--size 320x240]
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.read_pages runs/x/model_int8.tflite [--json out.json] [--size 320x240] [--held-up]
 """
 
 from __future__ import annotations
