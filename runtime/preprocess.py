@@ -34,11 +34,35 @@ _EDGE_INK_PIXELS = 2  # pixels of full-strength stroke on the frame's edge that 
 _EDGE_STROKE_SHARE = 0.8  # "full strength": this share of the region's typical (90th percentile) ink
 _SQUARE_3 = np.ones((3, 3), np.uint8)
 _SQUARE_5 = np.ones((5, 5), np.uint8)
-# A page's edge: the ground's brightness steps by more than this share of the brighter side within
-# two pixels of the ink map's small copy (16 pixels of a 640×480 frame), along a line at least this share
-# of the copy's longer side (a page's edges run across the frame; a digit is shorter).
-_PAGE_EDGE_STEP = 0.35
-_PAGE_EDGE_LENGTH = 0.4
+# A page's edge (a page held up before a room, or lying on a desk) in the ink map's small copy
+# (8 pixels of a 640×480 frame to a pixel, strokes closed away): a straight line at least this
+# share of the copy's longer side (a digit's blob is shorter), found among pixels where the ground
+# steps by this share of the brighter side within two pixels ...
+_PAGE_EDGE_LENGTH = 0.3
+_PAGE_EDGE_CANDIDATE = 0.04
+# ... along which the ground steps one way by at least this share, along at least this share of
+# the line (a room's uneven light makes it as bright as the page in places) ...
+_PAGE_EDGE_CONTRAST = 0.07
+_PAGE_EDGE_STEPPED = 0.5
+_ALONG_EDGE = np.linspace(0.1, 0.9, 15)[:, None]  # where an edge is measured: 15 points along its middle
+_MOST_EDGES_JUDGED = 8  # the longest lines (a page has four edges; a frame's time is bounded)
+# ... most of it within those two pixels (a shadow's edge is soft: the step goes on further out) ...
+_PAGE_EDGE_SHARPNESS = 0.8
+# ... with the page's ground on the frame centre's side filling this share of the frame (not the
+# rim of a marker's blob), and the other ground reaching the frame's border along at least this
+# share of the line's length (a room or a desk runs out of the frame; a blob on the page does not).
+_PAGE_SHARE = 0.25
+_ROOM_ON_BORDER = 0.5
+# A strip of room along the frame's border: the small copy is this share darker than its closing
+# there, along at least this share of the border.
+_ROOM_STRIP_DARKER = 0.25
+_ROOM_STRIP_ON_BORDER = 0.3
+# Small pixels on the page's side of its edge that are not paper either: the small copy's
+# brightness stretched back over the step leaves a band of false ink on the darker side.
+_DARK_ROOM_BAND = 0.5
+_BRIGHT_ROOM_BAND = 1.5
+_BRIGHTER_SOMEWHERE = 0.2  # a room brighter along at least this share of the edge gets the wider band
+_ACROSS_EDGE = np.linspace(-3.0, 3.0, 13)  # small pixels across an edge where its step is located
 # Hysteresis steps: each reaches 2 pixels further along a faint stroke. 16 reach a quarter of a
 # typical digit: a fine pen blurred by motion is sure ink only in a few spots (4 steps found a
 # faint "1" beside dark digits as a stub), while a shadow's edge or ruling is not followed
@@ -144,9 +168,11 @@ def median(values: np.ndarray) -> np.floating:
     A hard page asks for hundreds (each piece of ruling fitted, each broken digit bridged).
     """
     middle = len(values) // 2
+    dtype = values.dtype.type if values.dtype.kind == "f" else np.float64  # np.median's dtype (a mean's)
     if len(values) % 2:
-        return np.partition(values, middle)[middle : middle + 1].mean()  # mean: np.median's dtype
-    return np.partition(values, [middle - 1, middle])[middle - 1 : middle + 1].mean()
+        return dtype(np.partition(values, middle)[middle])
+    lower, upper = np.partition(values, [middle - 1, middle])[middle - 1 : middle + 1]
+    return (dtype(lower) + dtype(upper)) / dtype(2)
 
 
 def ink_map(gray: np.ndarray, polarity: Polarity) -> np.ndarray:
@@ -174,50 +200,275 @@ def ink_map(gray: np.ndarray, polarity: Polarity) -> np.ndarray:
         return cv2.subtract(gray, cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR))
     # No blur after the closing: a blur would carry the page's brightness over a desk's edge,
     # and the dark band it leaves there would look like a stroke.
-    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    background = _room_strips_kept(small, cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel))
     edges = _page_edges(background)
     page = _quantile(background, 0.9)
     floor = max(1.0, 0.5 * page)
+    to_frame = (width / background.shape[1], height / background.shape[0])
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
     darker = cv2.subtract(background, gray)
     # Relative to the paper (a shadow halves both), but never to less than half the page's
     # brightness: a dark desk's grain is not ink.
     divisor = cv2.max(background, min(255.0, floor))
     ink = cv2.divide(darker, divisor, scale=_RELATIVE_INK_SCALE)
-    if edges is not None:
-        # The small copy's brightness, stretched back over a sharp edge, leaves a band of false ink
-        # beside it (in the room before a page, or on a page before a bright window); and beyond a
-        # page's edge, what is darker than any shadow on paper is a desk or a room, not paper.
+    if edges:
+        # Beyond a page's edge lies a room or a desk, not paper; and once a page's edge is in
+        # view, what is darker than any shadow on paper is not paper either.
         # (OpenCV's masks: numpy's boolean indexing of a whole frame costs a millisecond.)
-        away = cv2.compare(cv2.resize(edges, (width, height), interpolation=cv2.INTER_NEAREST), 0, cv2.CMP_EQ)
+        page_side = np.zeros((height, width), np.uint8)
+        polygon = _page_polygon(edges, (height, width), to_frame)
+        if len(polygon):
+            cv2.fillPoly(page_side, [polygon], 255)
         _, paper = cv2.threshold(background, math.ceil(floor) - 1, 255, cv2.THRESH_BINARY)  # at least the floor
-        ink = cv2.bitwise_and(ink, cv2.bitwise_and(paper, away))
+        ink = cv2.bitwise_and(ink, cv2.bitwise_and(paper, page_side))
     return ink
 
 
-def _page_edges(background: np.ndarray) -> np.ndarray | None:
-    """Where the paper's brightness (a small copy, strokes closed away) steps sharply along a long line, or None.
+def _room_strips_kept(small: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """The closed small copy, with the room's strips along the frame's border put back.
 
-    A page held up before a room, or lying on a desk, has edges where the ground's brightness
-    jumps by more than a third within two pixels of the small copy; a shadow's edge is soft, and a
-    marker's blob too wide to close away is no longer than a digit.
+    Where a page held up nearly fills the frame, the room shows as a strip along the border
+    narrower than the closing's kernel, which closes it away like a stroke: the whole strip
+    would be ink, and a digit near the page's edge would join it. Such a strip is much darker
+    than the closing from the border inwards along a good share of the border, about equally
+    deep: a digit's stroke reaching into it is not taken for room beyond the strip's usual depth.
+    """
+    darker = small.astype(np.float32) < (1 - _ROOM_STRIP_DARKER) * background.astype(np.float32)
+    if not darker.any():
+        return background
+    kept = background.copy()
+    # Each border in turn as the first row (views: what is written lands in ``kept``).
+    for turn in (lambda a: a, lambda a: a[::-1], lambda a: a.T, lambda a: a.T[::-1]):
+        dark, into, room = turn(darker), turn(kept), turn(small)
+        depth = np.where(dark.all(axis=0), dark.shape[0], np.argmin(dark, axis=0))  # dark pixels from the border in
+        if np.count_nonzero(depth) < _ROOM_STRIP_ON_BORDER * dark.shape[1]:
+            continue
+        depth = np.minimum(depth, int(median(depth[depth > 0])))
+        strip = np.arange(dark.shape[0])[:, None] < depth[None, :]
+        into[strip] = room[strip]
+    return kept
 
-    Returns:
-        uint8 mask of the small copy's size (1 = beside a page's edge), or None.
+
+def _page_edges(background: np.ndarray) -> list[tuple[_PageEdge, bool]]:
+    """The page's straight edges in the ink map's small copy, each with whether the room beyond is brighter.
+
+    A page held up before a room, or lying on a desk, ends in straight edges where the ground's
+    brightness steps sharply; the page is on the side of the frame's centre. Beyond an edge
+    (and along it, where the small copy's brightness stretched back over the step leaves a band
+    of false ink on the darker side) nothing is paper. Shadows' edges are soft, and a marker's
+    blob that the closing leaves is short and surrounded by paper.
+
+    Args:
+        background: uint8 (h, w), the paper's brightness on the small copy.
     """
     cv2 = opencv.cv2()
 
     brighter = cv2.dilate(background, _SQUARE_3)
-    step = cv2.subtract(brighter, cv2.erode(background, _SQUARE_3))  # the morphological gradient, one dilation
-    sharp = cv2.compare(step.astype(np.float32), _PAGE_EDGE_STEP * brighter.astype(np.float32), cv2.CMP_GT)
-    if not cv2.countNonZero(sharp):
+    step = cv2.subtract(brighter, cv2.erode(background, _SQUARE_3))  # the morphological gradient
+    candidates = cv2.compare(step.astype(np.float32), _PAGE_EDGE_CANDIDATE * brighter.astype(np.float32), cv2.CMP_GT)
+    longest = max(background.shape)
+    segments = cv2.HoughLinesP(
+        candidates, 1, np.pi / 180, round(0.25 * longest), minLineLength=_PAGE_EDGE_LENGTH * longest, maxLineGap=3
+    )
+    if segments is None:
+        return []
+    segments = segments.reshape(-1, 4).astype(np.float64)
+    # Longest first; Hough finds an edge's two-pixel-wide step as several nearly equal segments,
+    # and those judged already (either way) are not judged again.
+    segments = segments[np.argsort(-np.hypot(segments[:, 2] - segments[:, 0], segments[:, 3] - segments[:, 1]))]
+    judged: list[_PageEdge] = []
+    edges = []
+    for segment in segments:
+        if any(edge.repeats(segment) for edge in judged):
+            continue
+        edge = _PageEdge.facing_centre(segment, background.shape)
+        if edge is None:
+            continue
+        judged.append(edge)
+        room_brighter = _room_is_brighter(background, edge)
+        if room_brighter is not None:
+            edges.append((edge, room_brighter))
+        if len(judged) == _MOST_EDGES_JUDGED or len(edges) == 4:
+            break
+    if not edges:
+        return []
+    return list(zip(_refined([edge for edge, _ in edges], background), [brighter for _, brighter in edges], strict=True))
+
+
+@dataclass(frozen=True)
+class _PageEdge:
+    """A straight line in the small copy, oriented so that ``normal`` points to the frame's centre.
+
+    Attributes:
+        start, direction, normal: (x, y) of one end, the unit vector along it, the unit normal.
+        length: In small pixels.
+    """
+
+    start: np.ndarray
+    direction: np.ndarray
+    normal: np.ndarray
+    length: float
+
+    @classmethod
+    def facing_centre(cls, segment: np.ndarray, shape: tuple[int, ...]) -> _PageEdge | None:
+        """The line through a Hough segment (x1, y1, x2, y2), or None when it passes by the centre."""
+        start, end = segment[:2], segment[2:]
+        length = math.hypot(*(end - start))
+        direction = (end - start) / length
+        normal = np.array([-direction[1], direction[0]])
+        offset = (shape[1] / 2 - start[0]) * normal[0] + (shape[0] / 2 - start[1]) * normal[1]
+        if abs(offset) < 3:
+            return None
+        return cls(start, direction, normal if offset > 0 else -normal, length)
+
+    def repeats(self, segment: np.ndarray) -> bool:
+        """True for a segment (x1, y1, x2, y2) along this line: both ends within 2 pixels of it."""
+        (x0, y0), (nx, ny) = self.start, self.normal
+        return abs((segment[0] - x0) * nx + (segment[1] - y0) * ny) <= 2 and abs((segment[2] - x0) * nx + (segment[3] - y0) * ny) <= 2
+
+    def points(self, distance: float, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and columns (nearest pixels, inside ``shape``) of 15 points along the line's middle 80%,
+        ``distance`` pixels towards the centre."""
+        xy = self.start + distance * self.normal + (_ALONG_EDGE * self.length) * self.direction
+        xy = np.minimum(np.maximum(np.rint(xy).astype(np.intp), 0), (shape[1] - 1, shape[0] - 1))
+        return xy[:, 1], xy[:, 0]
+
+    def grounds(self, image: np.ndarray, distances: tuple[float, ...]) -> np.ndarray:
+        """float (len(distances), 15): the image at 15 points along the line's middle 80%, each row
+        ``distance`` pixels towards the centre (nearest pixel)."""
+        along = self.start + (_ALONG_EDGE * self.length) * self.direction  # (15, 2)
+        xy = along[None] + np.asarray(distances)[:, None, None] * self.normal
+        xy = np.minimum(np.maximum(np.rint(xy).astype(np.intp), 0), (image.shape[1] - 1, image.shape[0] - 1))
+        return image[xy[..., 1], xy[..., 0]].astype(np.float64)
+
+
+def _refined(edges: list[_PageEdge], background: np.ndarray) -> list[_PageEdge]:
+    """Each line moved to where the ground crosses halfway between its two sides (Hough's is ±1 pixel).
+
+    Measured at 15 points along each line (all lines at once: a frame's budget is short), from
+    3 pixels on one side to 3 on the other; a line is refitted through the points where the
+    ground crosses halfway once (noise crosses more often), when there are at least five.
+    """
+    cv2 = opencv.cv2()
+
+    starts, directions, normals = (np.array([getattr(edge, name) for edge in edges]) for name in ("start", "direction", "normal"))
+    along = _ALONG_EDGE[:, 0] * np.array([edge.length for edge in edges])[:, None]  # (edges, 15)
+    points = starts[:, None] + along[..., None] * directions[:, None]  # (edges, 15, 2)
+    xy = points[:, :, None] + _ACROSS_EDGE[:, None] * normals[:, None, None]  # (edges, 15, 13, 2)
+    maps = xy.reshape(-1, len(_ACROSS_EDGE), 2).astype(np.float32)
+    profiles = cv2.remap(background.astype(np.float32), maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    profiles = profiles.reshape(xy.shape[:3]).astype(np.float64)
+    level = (profiles[..., 0] + profiles[..., -1]) / 2
+    above = profiles > level[..., None]
+    crossing = above[..., 1:] != above[..., :-1]
+    weight = (np.count_nonzero(crossing, axis=2) == 1).astype(np.float64)  # (edges, 15)
+    i = np.argmax(crossing, axis=2)[..., None]
+    low, high = np.take_along_axis(profiles, i, 2)[..., 0], np.take_along_axis(profiles, i + 1, 2)[..., 0]
+    fraction = (level - low) / np.where(weight > 0, high - low, 1.0)
+    offsets = np.where(weight > 0, _ACROSS_EDGE[i[..., 0]] + fraction * (_ACROSS_EDGE[1] - _ACROSS_EDGE[0]), 0.0)
+    # The weighted least-squares line offset = intercept + slope × position, per edge.
+    total = np.maximum(weight.sum(axis=1), 1.0)
+    mean_along, mean_offset = (weight * along).sum(axis=1) / total, (weight * offsets).sum(axis=1) / total
+    centred = along - mean_along[:, None]
+    slope = (weight * centred * (offsets - mean_offset[:, None])).sum(axis=1) / np.maximum((weight * centred**2).sum(axis=1), 1e-9)
+    intercept = mean_offset - slope * mean_along
+    refined = []
+    for edge, count, k, b in zip(edges, weight.sum(axis=1), slope, intercept, strict=True):
+        if count < 5:
+            refined.append(edge)
+            continue
+        direction = edge.direction + k * edge.normal
+        direction /= math.hypot(*direction)
+        normal = np.array([-direction[1], direction[0]])
+        refined.append(_PageEdge(edge.start + b * edge.normal, direction, normal if normal @ edge.normal > 0 else -normal, edge.length))
+    return refined
+
+
+def _page_polygon(edges: list[tuple[_PageEdge, bool]], shape: tuple[int, int], to_frame: tuple[float, float]) -> np.ndarray:
+    """int32 (n, 2): the frame (``shape``: height, width) cut by every edge's half-plane on the centre's side.
+
+    Each edge is moved into the page by its band (``_BRIGHT_ROOM_BAND`` or ``_DARK_ROOM_BAND`` small
+    pixels); ``to_frame`` is frame pixels per small pixel, across and down.
+    """
+    height, width = shape
+    polygon = np.array([[-1.0, -1.0], [width, -1.0], [width, height], [-1.0, height]])
+    scale = np.asarray(to_frame)
+    for edge, room_brighter in edges:
+        into_page = _BRIGHT_ROOM_BAND if room_brighter else _DARK_ROOM_BAND
+        # The line in frame pixels: small pixel centres map to (p + 0.5) * scale - 0.5.
+        point = (edge.start + into_page * edge.normal + 0.5) * scale - 0.5
+        normal = edge.normal / scale  # a normal stays normal under the scaling by its inverse
+        # Frame pixels into the page, less one: fillPoly fills the polygon's outline too.
+        side = (polygon - point) @ (normal / math.hypot(*normal)) - 1.0
+        kept = []
+        for k in range(len(polygon)):  # Sutherland–Hodgman against one half-plane
+            here, there = polygon[k], polygon[(k + 1) % len(polygon)]
+            if side[k] >= 0:
+                kept.append(here)
+            if (side[k] >= 0) != (side[(k + 1) % len(polygon)] >= 0):
+                kept.append(here + side[k] / (side[k] - side[(k + 1) % len(polygon)]) * (there - here))
+        if len(kept) < 3:
+            return np.zeros((0, 2), np.int32)
+        polygon = np.array(kept)
+    return np.rint(polygon).astype(np.int32)
+
+
+def _room_is_brighter(background: np.ndarray, edge: _PageEdge) -> bool | None:
+    """None when a straight line of the small copy is no page's edge (see :func:`_page_edges`),
+    else whether the room (or desk) beyond it is brighter than the page."""
+    cv2 = opencv.cv2()
+
+    inside, outside, inside_far, outside_far = edge.grounds(background, (1.5, -1.5, 4.0, -4.0))
+    # A room's uneven light makes it as bright as the page in places, or brighter in some and
+    # darker in others: the edge must step along most of it, and is judged where it steps.
+    stepped = np.abs(inside - outside) >= _PAGE_EDGE_CONTRAST * np.maximum(np.maximum(inside, outside), 1.0)
+    if np.count_nonzero(stepped) < _PAGE_EDGE_STEPPED * len(stepped):
         return None
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(sharp, connectivity=8)
-    longest = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
-    long_lines = 1 + np.flatnonzero(longest >= _PAGE_EDGE_LENGTH * max(sharp.shape))
-    if not len(long_lines):
+    far = np.abs(inside_far - outside_far)
+    if median(np.abs(inside - outside)[stepped]) < _PAGE_EDGE_SHARPNESS * median(far[stepped]):
         return None
-    return np.isin(labels, long_lines).astype(np.uint8)
+    room_brighter = np.count_nonzero(stepped & (outside > inside)) >= _BRIGHTER_SOMEWHERE * len(stepped)
+    # The page and the room are followed from beside the line where it steps the more common way.
+    page_brighter = np.count_nonzero(stepped & (inside > outside)) >= np.count_nonzero(stepped & (inside < outside))
+    stepped &= (inside > outside) == page_brighter
+    inside, outside = inside[stepped], outside[stepped]
+    # Split the grounds halfway between the two sides' and follow each from beside the line.
+    level = (median(inside) + median(outside)) / 2
+    _, brighter = cv2.threshold(background, level, 1, cv2.THRESH_BINARY)
+    page_like = brighter if page_brighter else 1 - brighter
+    page = _ground_beside(page_like, edge, 2.0)
+    if page is None or page[1] < _PAGE_SHARE * background.size:
+        return None
+    room = _ground_beside(1 - page_like, edge, -2.0)
+    if room is None:
+        return None
+    piece = room[0]
+    on_border = (
+        np.count_nonzero(piece[0]) + np.count_nonzero(piece[-1]) + np.count_nonzero(piece[1:-1, 0]) + np.count_nonzero(piece[1:-1, -1])
+    )
+    # (as long as the stretch of the edge stepping that way)
+    return room_brighter if on_border >= _ROOM_ON_BORDER * edge.length * np.count_nonzero(stepped) / len(stepped) else None
+
+
+def _ground_beside(ground: np.ndarray, edge: _PageEdge, distance: float) -> tuple[np.ndarray, int] | None:
+    """The connected piece of ``ground`` (uint8 0/1) that most points ``distance`` pixels from the line lie on.
+
+    Returns:
+        bool mask of the piece and its area in pixels; or None when no such point is ground.
+    """
+    cv2 = opencv.cv2()
+
+    rows, cols = edge.points(distance, ground.shape)
+    pieces = ground.copy()  # 1 = ground not yet reached; each flood from a point takes its own value
+    areas = {}
+    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        if pieces[row, col] == 1 and len(areas) < 250:
+            value = 2 + len(areas)
+            areas[value] = cv2.floodFill(pieces, None, (col, row), value, flags=4)[0]
+    if not areas:
+        return None
+    value = max(areas, key=lambda v: np.count_nonzero(pieces[rows, cols] == v))
+    return pieces == value, areas[value]
 
 
 @dataclass(frozen=True, eq=False)

@@ -547,3 +547,71 @@ def test_a_page_held_up_before_a_room_gives_its_digit_and_nothing_for_its_edges(
         assert len(found) == 1, (room, [candidate.box for candidate in found])
         x, y, w, h = found[0].box
         assert abs(x - 300) <= 6 and abs(y - 180) <= 6 and h >= 100, (room, found[0].box)
+
+
+def _room(rng, left, right, shape=(480, 640)):
+    """A room lit unevenly from ``left`` to ``right`` brightness, with a camera's grain."""
+    light = np.linspace(left, right, shape[1])[None, :] + cv2.GaussianBlur(rng.normal(0, 8, shape), (0, 0), 1.5)
+    return np.clip(light, 0, 255).astype(np.uint8)
+
+
+def test_a_page_barely_darker_or_brighter_than_its_room_gives_nothing_for_its_edges():
+    rng = np.random.default_rng(3)
+    # The room is darker than the page on the left and brighter on the right: along the top and
+    # bottom edges the step fades to nothing and changes sign (it was ink along the rims and corners).
+    frame = _room(rng, 150, 240)
+    page = cv2.boxPoints(((325, 240), (540, 400), -3.0)).astype(np.int32)
+    cv2.fillPoly(frame, [page], 200)
+    assert find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0)) == []
+    _seven(frame, 90, 150, 100)  # whole, near the page's left edge
+    found = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
+    assert len(found) == 1, [candidate.box for candidate in found]
+    x, y, w, h = found[0].box
+    assert abs(x - 90) <= 6 and abs(y - 150) <= 6 and h >= 95, found[0].box
+
+
+def test_a_digit_close_to_a_page_held_before_a_dark_room_keeps_its_top_bar():
+    rng = np.random.default_rng(4)
+    for room in (40, 60):
+        for gap in (4, 8):  # pixels from the page's top edge to the "7"'s bar
+            frame = np.clip(room + cv2.GaussianBlur(rng.normal(0, 8, (480, 640)), (0, 0), 1.5), 0, 255).astype(np.uint8)
+            frame[40:440, 70:590] = 205
+            _seven(frame, 200, 40 + gap + 3, 100)  # the bar's 6-pixel stroke starts 3 pixels above its line
+            found = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
+            assert len(found) == 1, (room, gap, [candidate.box for candidate in found])
+            x, y, w, h = found[0].box
+            # (a band a whole small pixel wide along the edge took the bar away: the box began at the stem)
+            assert abs(x - 197) <= 4 and abs(y - 40 - gap) <= 5 and w >= 65 and h >= 100, (room, gap, found[0].box)
+
+
+def test_a_digit_near_the_top_of_a_page_nearly_filling_the_frame_is_read():
+    rng = np.random.default_rng(4)
+    for strip in (6, 10, 14):
+        # The room shows only as a strip along the frame's top, narrower than the paper's closing
+        # kernel (it was closed away like a stroke, and the digit touching its band of ink was lost).
+        frame = np.clip(60 + cv2.GaussianBlur(rng.normal(0, 8, (480, 640)), (0, 0), 1.5), 0, 255).astype(np.uint8)
+        frame[strip:, 12:628] = 205
+        _seven(frame, 300, strip + 6, 100)  # the bar 3 pixels below the page's edge
+        found = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
+        assert len(found) == 1, (strip, [candidate.box for candidate in found])
+        x, y, w, h = found[0].box
+        assert abs(x - 297) <= 4 and abs(y - strip - 3) <= 6 and w >= 65 and h >= 100, (strip, found[0].box)
+
+
+def test_a_markers_blob_and_a_shadows_edge_are_not_a_pages_edge_but_a_page_is():
+    from runtime.preprocess import _page_edges
+
+    paper = np.full((60, 80), 200, np.uint8)
+    blob = paper.copy()
+    blob[18:46, 40:52] = 90  # a thick marker's stroke the closing leaves (8 frame pixels to one here)
+    assert _page_edges(blob) == []
+    shadow = paper.astype(np.float32)
+    shadow[:, :30] *= 0.6
+    assert _page_edges(cv2.GaussianBlur(shadow, (0, 0), 2.0).astype(np.uint8)) == []
+    for room, brighter in ((90, False), (250, True)):
+        held = paper.copy()
+        held[:, :8] = room  # the room to the left of the page
+        edges = _page_edges(held)
+        assert edges and all(room_brighter == brighter for _, room_brighter in edges), room
+        for edge, _ in edges:  # upright, halfway between the last room and the first page pixel, facing the page
+            assert abs(edge.direction[0]) < 0.02 and abs(edge.start[0] - 7.5) < 0.3 and edge.normal[0] > 0.99, edge
