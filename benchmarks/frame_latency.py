@@ -5,10 +5,11 @@ hypotheses of the segmentation lattice with their MNIST-style crops) and inferen
 batch, and a second one where a region could not be read surely whole). OpenCV and the
 interpreter are both held to one thread, as on a busy Raspberry Pi core. Frames hold 2–5
 MNIST test digits on clean paper (`benchmarks/scenes.py`), or with ``--hard`` the mixed hard
-pages of `benchmarks/pages.py`.
+pages of `benchmarks/pages.py`, or with ``--held-up`` those pages held up before a room (their
+edges in view: the camera demo's use).
 
 Usage:
-    CNNKIT_DATA=path/to/mnist python -m benchmarks.frame_latency runs/x/model_int8.tflite [--frames 300] [--hard]
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.frame_latency runs/x/model_int8.tflite [--frames 300] [--hard | --held-up]
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
     parser.add_argument("--frames", type=int, default=300)
-    parser.add_argument("--hard", action="store_true", help="hard pages instead of clean ones")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--hard", action="store_true", help="hard pages instead of clean ones")
+    kind.add_argument("--held-up", action="store_true", help="hard pages held up before a room")
     args = parser.parse_args()
 
     cv2.setNumThreads(1)
     model = load_model(args.model, num_threads=1)
     _, (x_test, y_test) = load_mnist()
-    scenes = number_frames(x_test, y_test, args.frames, hard=args.hard, seed=1)
+    scenes = number_frames(x_test, y_test, args.frames, hard=args.hard, held_up=args.held_up, seed=1)
     stages: dict[str, list[float]] = {"find_ms": [], "infer_ms": [], "total_ms": []}
     for scene in scenes * 2:  # the first pass warms caches and is discarded below
         started = time.perf_counter()

@@ -478,14 +478,18 @@ def page_set(
     return scenes
 
 
-def number_frames(images: np.ndarray, labels: np.ndarray, count: int, *, hard: bool, seed: int) -> list[Scene]:
+def number_frames(
+    images: np.ndarray, labels: np.ndarray, count: int, *, hard: bool, seed: int, held_up: bool = False
+) -> list[Scene]:
     """``count`` frames with a number on each, written in MNIST digits, for timing the reader.
 
     Clean scenes of 2–5 digits (:func:`benchmarks.scenes.scene_set`) or, ``hard``, pages of 2–6
-    digits with the hard cases mixed (:func:`page_set`).
+    digits with the hard cases mixed (:func:`page_set`); ``held_up``, such pages held up before
+    a room (:data:`HELD_UP_RATES`).
     """
-    if hard:
-        return page_set(mnist_source(images, labels), singles=0, multis=count, blanks=0, seed=seed)
+    if hard or held_up:
+        rates = HELD_UP_RATES if held_up else MIXED_RATES
+        return page_set(mnist_source(images, labels), singles=0, multis=count, blanks=0, seed=seed, rates=rates)
     return scene_set(images, labels, singles=0, multis=count, blanks=0, seed=seed)
 
 
