@@ -212,15 +212,14 @@ def ink_map(gray: np.ndarray, polarity: Polarity) -> np.ndarray:
     divisor = cv2.max(background, min(255.0, floor))
     ink = cv2.divide(darker, divisor, scale=_RELATIVE_INK_SCALE)
     if edges:
-        # Beyond a page's edge lies a room or a desk, not paper; and once a page's edge is in
-        # view, what is darker than any shadow on paper is not paper either.
-        # (OpenCV's masks: numpy's boolean indexing of a whole frame costs a millisecond.)
+        # Beyond a page's edge lies a room or a desk, not paper. (Not also what is darker than
+        # half the page, as the last release did: a deep shadow on the page is, and its rim was
+        # cut into specks.) OpenCV's masks: numpy's boolean indexing of a frame costs a millisecond.
         page_side = np.zeros((height, width), np.uint8)
         polygon = _page_polygon(edges, (height, width), to_frame)
         if len(polygon):
             cv2.fillPoly(page_side, [polygon], 255)
-        _, paper = cv2.threshold(background, math.ceil(floor) - 1, 255, cv2.THRESH_BINARY)  # at least the floor
-        ink = cv2.bitwise_and(ink, cv2.bitwise_and(paper, page_side))
+        ink = cv2.bitwise_and(ink, page_side)
     return ink
 
 
