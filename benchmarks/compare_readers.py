@@ -8,11 +8,11 @@ alternating order, so that both see the same swings. Reported: milliseconds per 
 how many frames the two read the same digits in the same places.
 
 Frames hold 2–5 MNIST test digits on clean paper (`benchmarks/scenes.py`) or, with
-``--hard``, 2–6 on the mixed hard pages of `benchmarks/pages.py`; each is passed through JPEG as a
-camera's MJPEG stream would be. OpenCV and the interpreter run on one thread.
+``--hard``, 2–6 on the mixed hard pages of `benchmarks/pages.py` (``--held-up``: those pages held up
+before a room); each is passed through JPEG as a camera's MJPEG stream would be. OpenCV and the interpreter run on one thread.
 
 Usage:
-    CNNKIT_DATA=path/to/mnist python -m benchmarks.compare_readers BEFORE_CHECKOUT MODEL [--after DIR] [--frames 300] [--hard]
+    CNNKIT_DATA=path/to/mnist python -m benchmarks.compare_readers BEFORE_CHECKOUT MODEL [--after DIR] [--frames 300] [--hard | --held-up]
 
     e.g. ``git worktree add /tmp/before HEAD~1`` for BEFORE_CHECKOUT; AFTER defaults to this checkout.
 """
@@ -95,10 +95,12 @@ class _Reader:
         self._errors.close()
 
 
-def compare(before: Path, after: Path, model: Path, *, frames: int = 300, hard: bool = False, mnist: Path | None = None) -> dict:
+def compare(
+    before: Path, after: Path, model: Path, *, frames: int = 300, hard: bool = False, held_up: bool = False, mnist: Path | None = None
+) -> dict:
     """Read the same frames with both checkouts' readers in lockstep; the report printed by ``main``."""
     _, (x_test, y_test) = load_mnist(mnist)
-    scenes = number_frames(x_test, y_test, frames, hard=hard, seed=3)
+    scenes = number_frames(x_test, y_test, frames, hard=hard, held_up=held_up, seed=3)
     images = np.stack([cv2.imdecode(cv2.imencode(".jpg", scene.image)[1], cv2.IMREAD_COLOR) for scene in scenes])
     times: dict[str, list[float]] = {"before": [], "after": []}
     same = 0
@@ -126,6 +128,7 @@ def compare(before: Path, after: Path, model: Path, *, frames: int = 300, hard: 
         "after_over_before": round(float(second.mean() / first.mean()), 3),
         "same_reading": same,
         "hard": hard,
+        "held_up": held_up,
     }
 
 
@@ -135,14 +138,17 @@ def main() -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--after", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--frames", type=int, default=300)
-    parser.add_argument("--hard", action="store_true", help="hard pages instead of clean ones")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--hard", action="store_true", help="hard pages instead of clean ones")
+    kind.add_argument("--held-up", action="store_true", help="hard pages held up before a room")
     args = parser.parse_args()
     for checkout in (args.before, args.after):
         if not (checkout / "runtime" / "reader.py").is_file():
             parser.error(f"{checkout} is not a cnnkit checkout (no runtime/reader.py)")
     if not args.model.is_file():
         parser.error(f"model file {args.model} does not exist")
-    print(json.dumps(compare(args.before, args.after, args.model, frames=args.frames, hard=args.hard), indent=2))
+    report = compare(args.before, args.after, args.model, frames=args.frames, hard=args.hard, held_up=args.held_up)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
