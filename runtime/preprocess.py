@@ -253,9 +253,9 @@ def _page_edges(background: np.ndarray) -> list[tuple[_PageEdge, bool]]:
 
     A page held up before a room, or lying on a desk, ends in straight edges where the ground's
     brightness steps sharply; the page is on the side of the frame's centre. Beyond an edge
-    (and along it, where the small copy's brightness stretched back over the step leaves a band
-    of false ink on the darker side) nothing is paper. Shadows' edges are soft, and a marker's
-    blob that the closing leaves is short and surrounded by paper.
+    nothing is paper (nor along it before a brighter room, whose brightness the small copy,
+    stretched back over the step, spills onto the paper). Shadows' edges are soft, and a
+    marker's blob that the closing leaves is short and surrounded by paper.
 
     Args:
         background: uint8 (h, w), the paper's brightness on the small copy.
@@ -291,7 +291,7 @@ def _page_edges(background: np.ndarray) -> list[tuple[_PageEdge, bool]]:
             break
     if not edges:
         return []
-    return list(zip(_refined([edge for edge, _ in edges], background), [brighter for _, brighter in edges], strict=True))
+    return list(zip(_refined([edge for edge, _ in edges], background), [room for _, room in edges], strict=True))
 
 
 @dataclass(frozen=True)
@@ -325,20 +325,17 @@ class _PageEdge:
         (x0, y0), (nx, ny) = self.start, self.normal
         return abs((segment[0] - x0) * nx + (segment[1] - y0) * ny) <= 2 and abs((segment[2] - x0) * nx + (segment[3] - y0) * ny) <= 2
 
-    def points(self, distance: float, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and columns (nearest pixels, inside ``shape``) of 15 points along the line's middle 80%,
-        ``distance`` pixels towards the centre."""
-        xy = self.start + distance * self.normal + (_ALONG_EDGE * self.length) * self.direction
-        xy = np.minimum(np.maximum(np.rint(xy).astype(np.intp), 0), (shape[1] - 1, shape[0] - 1))
-        return xy[:, 1], xy[:, 0]
-
-    def grounds(self, image: np.ndarray, distances: tuple[float, ...]) -> np.ndarray:
-        """float (len(distances), 15): the image at 15 points along the line's middle 80%, each row
-        ``distance`` pixels towards the centre (nearest pixel)."""
+    def pixels(self, distances: tuple[float, ...], shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and columns (each (len(distances), 15), nearest pixels inside ``shape``) of 15 points
+        along the line's middle 80%, each row ``distance`` pixels towards the centre."""
         along = self.start + (_ALONG_EDGE * self.length) * self.direction  # (15, 2)
         xy = along[None] + np.asarray(distances)[:, None, None] * self.normal
-        xy = np.minimum(np.maximum(np.rint(xy).astype(np.intp), 0), (image.shape[1] - 1, image.shape[0] - 1))
-        return image[xy[..., 1], xy[..., 0]].astype(np.float64)
+        xy = np.minimum(np.maximum(np.rint(xy).astype(np.intp), 0), (shape[1] - 1, shape[0] - 1))
+        return xy[..., 1], xy[..., 0]
+
+    def grounds(self, image: np.ndarray, distances: tuple[float, ...]) -> np.ndarray:
+        """float (len(distances), 15): the image at :meth:`pixels`."""
+        return image[self.pixels(distances, image.shape)].astype(np.float64)
 
 
 def _refined(edges: list[_PageEdge], background: np.ndarray) -> list[_PageEdge]:
@@ -457,7 +454,7 @@ def _ground_beside(ground: np.ndarray, edge: _PageEdge, distance: float) -> tupl
     """
     cv2 = opencv.cv2()
 
-    rows, cols = edge.points(distance, ground.shape)
+    rows, cols = (axis[0] for axis in edge.pixels((distance,), ground.shape))
     pieces = ground.copy()  # 1 = ground not yet reached; each flood from a point takes its own value
     areas = {}
     for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
