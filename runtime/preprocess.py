@@ -438,12 +438,22 @@ def _room_is_brighter(background: np.ndarray, edge: _PageEdge) -> bool | None:
     room = _ground_beside(1 - page_like, edge, -2.0)
     if room is None:
         return None
-    piece = room[0]
-    on_border = (
+    # The room reaches the frame's border along as long a stretch as the edge steps that way.
+    reach = _ROOM_ON_BORDER * edge.length * np.count_nonzero(stepped) / len(stepped)
+    if _on_border(room[0]) < reach:
+        return None
+    # A brighter ground beyond, and the centre's ground running out of the frame as well: more
+    # likely a page off the centre of a photo, beside a desk, than a window behind a page held up.
+    if not page_brighter and room[1] >= _PAGE_SHARE * background.size and _on_border(page[0]) >= reach:
+        return None
+    return room_brighter
+
+
+def _on_border(piece: np.ndarray) -> int:
+    """How many pixels of a bool mask lie on its border."""
+    return (
         np.count_nonzero(piece[0]) + np.count_nonzero(piece[-1]) + np.count_nonzero(piece[1:-1, 0]) + np.count_nonzero(piece[1:-1, -1])
     )
-    # (as long as the stretch of the edge stepping that way)
-    return room_brighter if on_border >= _ROOM_ON_BORDER * edge.length * np.count_nonzero(stepped) / len(stepped) else None
 
 
 def _ground_beside(ground: np.ndarray, edge: _PageEdge, distance: float) -> tuple[np.ndarray, int] | None:

@@ -615,3 +615,17 @@ def test_a_markers_blob_and_a_shadows_edge_are_not_a_pages_edge_but_a_page_is():
         assert edges and all(room_brighter == brighter for _, room_brighter in edges), room
         for edge, _ in edges:  # upright, halfway between the last room and the first page pixel, facing the page
             assert abs(edge.direction[0]) < 0.02 and abs(edge.start[0] - 7.5) < 0.3 and edge.normal[0] > 0.99, edge
+
+
+def test_a_page_off_the_centre_of_a_photo_beside_a_desk_is_still_read():
+    rng = np.random.default_rng(2)
+    for desk in (60, 120):
+        for right in (250, 340):  # the page fills the frame's left, out of it at the top, bottom and left
+            frame = np.clip(desk + cv2.GaussianBlur(rng.normal(0, 8, (480, 640)), (0, 0), 1.5), 0, 255).astype(np.uint8)
+            frame[:, :right] = 205
+            _seven(frame, 100, 180, 100)
+            # (the desk holds the centre: taken for the page, it had the real page cut away)
+            found = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
+            assert len(found) == 1, (desk, right, [candidate.box for candidate in found])
+            x, y, w, h = found[0].box
+            assert abs(x - 97) <= 4 and abs(y - 177) <= 4 and h >= 100, (desk, right, found[0].box)
