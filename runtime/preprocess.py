@@ -442,9 +442,9 @@ def _room_is_brighter(background: np.ndarray, edge: _PageEdge) -> bool | None:
     reach = _ROOM_ON_BORDER * edge.length * np.count_nonzero(stepped) / len(stepped)
     if _on_border(room[0]) < reach:
         return None
-    # A brighter ground beyond, and the centre's ground running out of the frame as well: more
-    # likely a page off the centre of a photo, beside a desk, than a window behind a page held up.
-    if not page_brighter and room[1] >= _PAGE_SHARE * background.size and _on_border(page[0]) >= reach:
+    # A page-sized ground beyond, and the centre's ground running out of the frame as well: as
+    # likely a page off the centre of a photo, beside a desk, as a room behind a page held up.
+    if room[1] >= _PAGE_SHARE * background.size and _on_border(page[0]) >= reach:
         return None
     return room_brighter
 
