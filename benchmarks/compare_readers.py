@@ -30,7 +30,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.pages import number_frames
+from benchmarks.pages import FrameKind, add_frame_kind_options, number_frames
 from toolkit.data import load_mnist
 
 # Runs inside each checkout: reads frame numbers on stdin, answers with the time and the digits.
@@ -96,11 +96,11 @@ class _Reader:
 
 
 def compare(
-    before: Path, after: Path, model: Path, *, frames: int = 300, hard: bool = False, held_up: bool = False, mnist: Path | None = None
+    before: Path, after: Path, model: Path, *, frames: int = 300, kind: FrameKind = FrameKind.CLEAN, mnist: Path | None = None
 ) -> dict:
     """Read the same frames with both checkouts' readers in lockstep; the report printed by ``main``."""
     _, (x_test, y_test) = load_mnist(mnist)
-    scenes = number_frames(x_test, y_test, frames, hard=hard, held_up=held_up, seed=3)
+    scenes = number_frames(x_test, y_test, frames, kind=kind, seed=3)
     images = np.stack([cv2.imdecode(cv2.imencode(".jpg", scene.image)[1], cv2.IMREAD_COLOR) for scene in scenes])
     times: dict[str, list[float]] = {"before": [], "after": []}
     same = 0
@@ -127,8 +127,8 @@ def compare(
         "after_ms": {"mean": round(float(second.mean()), 3), "median": round(float(np.median(second)), 3)},
         "after_over_before": round(float(second.mean() / first.mean()), 3),
         "same_reading": same,
-        "hard": hard,
-        "held_up": held_up,
+        "hard": kind is FrameKind.HARD,
+        "held_up": kind is FrameKind.HELD_UP,
     }
 
 
@@ -138,16 +138,14 @@ def main() -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--after", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--frames", type=int, default=300)
-    kind = parser.add_mutually_exclusive_group()
-    kind.add_argument("--hard", action="store_true", help="hard pages instead of clean ones")
-    kind.add_argument("--held-up", action="store_true", help="hard pages held up before a room")
+    add_frame_kind_options(parser)
     args = parser.parse_args()
     for checkout in (args.before, args.after):
         if not (checkout / "runtime" / "reader.py").is_file():
             parser.error(f"{checkout} is not a cnnkit checkout (no runtime/reader.py)")
     if not args.model.is_file():
         parser.error(f"model file {args.model} does not exist")
-    report = compare(args.before, args.after, args.model, frames=args.frames, hard=args.hard, held_up=args.held_up)
+    report = compare(args.before, args.after, args.model, frames=args.frames, kind=args.kind)
     print(json.dumps(report, indent=2))
 
 

@@ -21,7 +21,7 @@ import time
 import cv2
 import numpy as np
 
-from benchmarks.pages import number_frames
+from benchmarks.pages import add_frame_kind_options, number_frames
 from runtime import load_model
 from runtime.reader import read_digits
 from toolkit.data import load_mnist
@@ -31,15 +31,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
     parser.add_argument("--frames", type=int, default=300)
-    kind = parser.add_mutually_exclusive_group()
-    kind.add_argument("--hard", action="store_true", help="hard pages instead of clean ones")
-    kind.add_argument("--held-up", action="store_true", help="hard pages held up before a room")
+    add_frame_kind_options(parser)
     args = parser.parse_args()
 
     cv2.setNumThreads(1)
     model = load_model(args.model, num_threads=1)
     _, (x_test, y_test) = load_mnist()
-    scenes = number_frames(x_test, y_test, args.frames, hard=args.hard, held_up=args.held_up, seed=1)
+    scenes = number_frames(x_test, y_test, args.frames, kind=args.kind, seed=1)
     stages: dict[str, list[float]] = {"find_ms": [], "infer_ms": [], "total_ms": []}
     for scene in scenes * 2:  # the first pass warms caches and is discarded below
         started = time.perf_counter()

@@ -13,6 +13,7 @@ installed packages.
 
 from __future__ import annotations
 
+import argparse
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -478,19 +479,32 @@ def page_set(
     return scenes
 
 
-def number_frames(
-    images: np.ndarray, labels: np.ndarray, count: int, *, hard: bool, seed: int, held_up: bool = False
-) -> list[Scene]:
+class FrameKind(str, enum.Enum):
+    """The frames a timing benchmark reads (:func:`number_frames`)."""
+
+    CLEAN = "clean"  # 2–5 digits on clean paper
+    HARD = "hard"  # 2–6 digits, the hard cases mixed
+    HELD_UP = "held-up"  # the same, every page held up before a room
+
+
+def add_frame_kind_options(parser: argparse.ArgumentParser) -> None:
+    """``--hard`` / ``--held-up`` (clean frames without either), parsed into ``args.kind``."""
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--hard", dest="kind", action="store_const", const=FrameKind.HARD, help="hard pages instead of clean ones")
+    kind.add_argument("--held-up", dest="kind", action="store_const", const=FrameKind.HELD_UP, help="hard pages held up before a room")
+    parser.set_defaults(kind=FrameKind.CLEAN)
+
+
+def number_frames(images: np.ndarray, labels: np.ndarray, count: int, *, kind: FrameKind, seed: int) -> list[Scene]:
     """``count`` frames with a number on each, written in MNIST digits, for timing the reader.
 
-    Clean scenes of 2–5 digits (:func:`benchmarks.scenes.scene_set`) or, ``hard``, pages of 2–6
-    digits with the hard cases mixed (:func:`page_set`); ``held_up``, such pages held up before
-    a room (:data:`HELD_UP_RATES`).
+    Clean scenes of 2–5 digits (:func:`benchmarks.scenes.scene_set`) or pages of 2–6 digits
+    with the hard cases mixed (:func:`page_set`), held up before a room for ``FrameKind.HELD_UP``.
     """
-    if hard or held_up:
-        rates = HELD_UP_RATES if held_up else MIXED_RATES
-        return page_set(mnist_source(images, labels), singles=0, multis=count, blanks=0, seed=seed, rates=rates)
-    return scene_set(images, labels, singles=0, multis=count, blanks=0, seed=seed)
+    if kind is FrameKind.CLEAN:
+        return scene_set(images, labels, singles=0, multis=count, blanks=0, seed=seed)
+    rates = HELD_UP_RATES if kind is FrameKind.HELD_UP else MIXED_RATES
+    return page_set(mnist_source(images, labels), singles=0, multis=count, blanks=0, seed=seed, rates=rates)
 
 
 def mnist_source(images: np.ndarray, labels: np.ndarray):

@@ -44,8 +44,6 @@ _PAGE_EDGE_CANDIDATE = 0.04
 # the line (a room's uneven light makes it as bright as the page in places) ...
 _PAGE_EDGE_CONTRAST = 0.07
 _PAGE_EDGE_STEPPED = 0.5
-_ALONG_EDGE = np.linspace(0.1, 0.9, 15)[:, None]  # where an edge is measured: 15 points along its middle
-_MOST_EDGES_JUDGED = 8  # the longest lines (a page has four edges; a frame's time is bounded)
 # ... most of it within those two pixels (a shadow's edge is soft: the step goes on further out) ...
 _PAGE_EDGE_SHARPNESS = 0.8
 # ... with the page's ground on the frame centre's side filling this share of the frame (not the
@@ -53,16 +51,18 @@ _PAGE_EDGE_SHARPNESS = 0.8
 # share of the line's length (a room or a desk runs out of the frame; a blob on the page does not).
 _PAGE_SHARE = 0.25
 _ROOM_ON_BORDER = 0.5
+_MOST_EDGES_JUDGED = 8  # the longest lines (a page has four edges; a frame's time is bounded)
+_ALONG_EDGE = np.linspace(0.1, 0.9, 15)[:, None]  # where an edge is measured: 15 points along its middle
+_ACROSS_EDGE = np.linspace(-3.0, 3.0, 13)  # small pixels across an edge where its step is located
 # A strip of room along the frame's border: the small copy is this share darker than its closing
 # there, along at least this share of the border.
 _ROOM_STRIP_DARKER = 0.25
 _ROOM_STRIP_ON_BORDER = 0.3
-# Small pixels on the page's side of its edge that are not paper either: the small copy's
-# brightness stretched back over the step leaves a band of false ink on the darker side.
+# Small pixels inside the page, along an edge, that are not read either: before a brighter room
+# the small copy's brightness, stretched back over the step, spills onto the paper there.
 _DARK_ROOM_BAND = 0.5
 _BRIGHT_ROOM_BAND = 1.5
 _BRIGHTER_SOMEWHERE = 0.2  # a room brighter along at least this share of the edge gets the wider band
-_ACROSS_EDGE = np.linspace(-3.0, 3.0, 13)  # small pixels across an edge where its step is located
 # Hysteresis steps: each reaches 2 pixels further along a faint stroke. 16 reach a quarter of a
 # typical digit: a fine pen blurred by motion is sure ink only in a few spots (4 steps found a
 # faint "1" beside dark digits as a stub), while a shadow's edge or ruling is not followed
@@ -363,13 +363,14 @@ def _refined(edges: list[_PageEdge], background: np.ndarray) -> list[_PageEdge]:
     fraction = (level - low) / np.where(weight > 0, high - low, 1.0)
     offsets = np.where(weight > 0, _ACROSS_EDGE[i[..., 0]] + fraction * (_ACROSS_EDGE[1] - _ACROSS_EDGE[0]), 0.0)
     # The weighted least-squares line offset = intercept + slope × position, per edge.
-    total = np.maximum(weight.sum(axis=1), 1.0)
+    counts = weight.sum(axis=1)
+    total = np.maximum(counts, 1.0)
     mean_along, mean_offset = (weight * along).sum(axis=1) / total, (weight * offsets).sum(axis=1) / total
     centred = along - mean_along[:, None]
     slope = (weight * centred * (offsets - mean_offset[:, None])).sum(axis=1) / np.maximum((weight * centred**2).sum(axis=1), 1e-9)
     intercept = mean_offset - slope * mean_along
     refined = []
-    for edge, count, k, b in zip(edges, weight.sum(axis=1), slope, intercept, strict=True):
+    for edge, count, k, b in zip(edges, counts, slope, intercept, strict=True):
         if count < 5:
             refined.append(edge)
             continue
@@ -468,7 +469,7 @@ def _ground_beside(ground: np.ndarray, edge: _PageEdge, distance: float) -> tupl
     pieces = ground.copy()  # 1 = ground not yet reached; each flood from a point takes its own value
     areas = {}
     for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-        if pieces[row, col] == 1 and len(areas) < 250:
+        if pieces[row, col] == 1:  # at most 15 floods: their values fit the uint8 mask
             value = 2 + len(areas)
             areas[value] = cv2.floodFill(pieces, None, (col, row), value, flags=4)[0]
     if not areas:

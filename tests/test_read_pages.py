@@ -135,10 +135,10 @@ def test_misses_are_tallied_by_kind_per_condition(monkeypatch):
 
 
 def test_frames_for_timing_can_be_pages_held_up_before_a_room():
-    from benchmarks.pages import Condition, number_frames
+    from benchmarks.pages import Condition, FrameKind, number_frames
 
     images, labels = _digits()
-    held = number_frames(images, labels, 3, hard=False, held_up=True, seed=1)
-    hard = number_frames(images, labels, 3, hard=True, seed=1)
+    held = number_frames(images, labels, 3, kind=FrameKind.HELD_UP, seed=1)
+    hard = number_frames(images, labels, 3, kind=FrameKind.HARD, seed=1)
     assert len(held) == 3 and all(Condition.HELD_UP in frame.conditions and len(frame.labels) >= 2 for frame in held)
     assert not any(Condition.HELD_UP in frame.conditions for frame in hard)

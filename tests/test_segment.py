@@ -30,6 +30,12 @@ def _ruled(frame, spacing=26, ink=150, squared=False):
             cv2.line(frame, (x, 0), (x + 2, frame.shape[0]), ink, 2)
 
 
+def _room(rng, left, right, shape=(480, 640)):
+    """A room lit unevenly from ``left`` to ``right`` brightness, with a camera's grain."""
+    light = np.linspace(left, right, shape[1])[None, :] + cv2.GaussianBlur(rng.normal(0, 8, shape), (0, 0), 1.5)
+    return np.clip(light, 0, 255).astype(np.uint8)
+
+
 def test_ruled_and_squared_paper_and_a_desk_edge_give_no_candidate():
     ruled = _paper()
     _ruled(ruled)
@@ -538,7 +544,7 @@ def test_cutting_a_region_the_model_doubted_whole_costs_less_than_cutting_one_it
 def test_a_page_held_up_before_a_room_gives_its_digit_and_nothing_for_its_edges():
     rng = np.random.default_rng(1)
     for room in (60, 120, 250):  # a dark room (it hid the digit: the band beside the page looked like ink), grey, a window
-        frame = np.clip(room + cv2.GaussianBlur(rng.normal(0, 8, (480, 640)), (0, 0), 1.5), 0, 255).astype(np.uint8)
+        frame = _room(rng, room, room)
         page = cv2.boxPoints(((330, 235), (520, 380), 4.0)).astype(np.int32)  # 80% of the frame, turned 4°
         cv2.fillPoly(frame, [page], 205)
         assert find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0)) == [], room
@@ -547,12 +553,6 @@ def test_a_page_held_up_before_a_room_gives_its_digit_and_nothing_for_its_edges(
         assert len(found) == 1, (room, [candidate.box for candidate in found])
         x, y, w, h = found[0].box
         assert abs(x - 300) <= 6 and abs(y - 180) <= 6 and h >= 100, (room, found[0].box)
-
-
-def _room(rng, left, right, shape=(480, 640)):
-    """A room lit unevenly from ``left`` to ``right`` brightness, with a camera's grain."""
-    light = np.linspace(left, right, shape[1])[None, :] + cv2.GaussianBlur(rng.normal(0, 8, shape), (0, 0), 1.5)
-    return np.clip(light, 0, 255).astype(np.uint8)
 
 
 def test_a_page_barely_darker_or_brighter_than_its_room_gives_nothing_for_its_edges():
@@ -574,7 +574,7 @@ def test_a_digit_close_to_a_page_held_before_a_dark_room_keeps_its_top_bar():
     rng = np.random.default_rng(4)
     for room in (40, 60):
         for gap in (4, 8):  # pixels from the page's top edge to the "7"'s bar
-            frame = np.clip(room + cv2.GaussianBlur(rng.normal(0, 8, (480, 640)), (0, 0), 1.5), 0, 255).astype(np.uint8)
+            frame = _room(rng, room, room)
             frame[40:440, 70:590] = 205
             _seven(frame, 200, 40 + gap + 3, 100)  # the bar's 6-pixel stroke starts 3 pixels above its line
             found = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
@@ -589,7 +589,7 @@ def test_a_digit_near_the_top_of_a_page_nearly_filling_the_frame_is_read():
     for strip in (6, 10, 14):
         # The room shows only as a strip along the frame's top, narrower than the paper's closing
         # kernel (it was closed away like a stroke, and the digit touching its band of ink was lost).
-        frame = np.clip(60 + cv2.GaussianBlur(rng.normal(0, 8, (480, 640)), (0, 0), 1.5), 0, 255).astype(np.uint8)
+        frame = _room(rng, 60, 60)
         frame[strip:, 12:628] = 205
         _seven(frame, 300, strip + 6, 100)  # the bar 3 pixels below the page's edge
         found = find_digits(cv2.GaussianBlur(frame, (0, 0), 1.0))
@@ -621,7 +621,7 @@ def test_a_page_off_the_centre_of_a_photo_beside_a_desk_is_still_read():
     rng = np.random.default_rng(2)
     for desk, paper in ((60, 205), (120, 205), (250, 160)):  # darker desks, and a white one beside grey paper
         for right in (250, 340):  # the page fills the frame's left, out of it at the top, bottom and left
-            frame = np.clip(desk + cv2.GaussianBlur(rng.normal(0, 8, (480, 640)), (0, 0), 1.5), 0, 255).astype(np.uint8)
+            frame = _room(rng, desk, desk)
             frame[:, :right] = paper
             _seven(frame, 100, 180, 100)
             # (the desk holds the centre: taken for the page, it had the real page cut away)
