@@ -81,6 +81,8 @@ def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = A
     """
     import cv2
 
+    if images.ndim != 3 or images.shape[1:] != (_SIZE, _SIZE) or images.dtype != np.uint8:
+        raise ValueError(f"augment draws uint8 (N, {_SIZE}, {_SIZE}) digits, got {images.dtype} {images.shape}")
     count = len(images)
     angle = np.deg2rad(rng.uniform(-spec.rotation, spec.rotation, count))
     shear = rng.uniform(-spec.shear, spec.shear, count)
@@ -117,12 +119,16 @@ def augment(images: np.ndarray, rng: np.random.Generator, spec: Augmentation = A
         fields = upsample @ coarse @ upsample.T  # (n, 2, 28, 28)
         maps[chosen] += fields.transpose(0, 2, 3, 1) * spec.elastic_alpha
     kernel = np.ones((2, 2), np.uint8)
-    out = np.empty_like(images)
+    out = np.stack([cv2.remap(images[i], maps[i], None, cv2.INTER_LINEAR, borderValue=0) for i in range(count)])
+    if fine.any():  # all at once: thinning is many passes of one filter, cheap over one mosaic
+        out[fine] = _as_a_fine_pen(out[fine])
+    # One pen each, the first that applies: a fine pen's, a marker's, a thicker or a thinner one.
+    marker &= ~fine
+    thicken &= ~fine & ~marker
+    thin &= ~fine & ~marker & ~thicken
     for i in range(count):
-        image = cv2.remap(images[i], maps[i], None, cv2.INTER_LINEAR, borderValue=0)
-        if fine[i]:
-            image = _as_a_fine_pen(image)
-        elif marker[i]:
+        image = out[i]
+        if marker[i]:
             image = cv2.dilate(image, _MARKER)
         elif thicken[i]:
             image = cv2.dilate(image, kernel)
@@ -202,7 +208,7 @@ def _beside_and_cut(digit: np.ndarray, neighbour: np.ndarray, rng: np.random.Gen
     bx, _, _, _ = _ink_box(neighbour)
     edge = _SIZE + ax + aw  # just right of the digit's ink
     ys, xs = _WIDE_GRID
-    alone = np.pad(digit, ((0, 0), (_SIZE, _SIZE)))
+    alone = _framed_at(digit, _SIZE, 0)
     for _ in range(3):
         overlap = int(round(rng.uniform(0.0, 0.25) * ah))
         beside = _framed_at(neighbour, edge - overlap - bx, int(rng.integers(-2, 3)))
@@ -214,6 +220,7 @@ def _beside_and_cut(digit: np.ndarray, neighbour: np.ndarray, rng: np.random.Gen
 
 
 _GRID = np.mgrid[0:_SIZE, 0:_SIZE]
+_ROWS = np.arange(_SIZE)
 _MARKER = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
 _WIDE_GRID = np.mgrid[0:_SIZE, 0 : 3 * _SIZE]
 
@@ -234,35 +241,53 @@ def _lift_pen(image: np.ndarray, where: float, angle: float, length: float, widt
     return cut
 
 
-def _as_a_fine_pen(image: np.ndarray) -> np.ndarray:
-    """The digit's centre line (Zhang–Suen thinning at twice the size), as the page reader would show it."""
-    import cv2
+def _as_a_fine_pen(images: np.ndarray) -> np.ndarray:
+    """Each digit's centre line (Zhang–Suen thinning at twice the size), as the page reader would show it.
 
-    large = cv2.resize(image, (2 * _SIZE, 2 * _SIZE), interpolation=cv2.INTER_LINEAR)
-    line = thinned((large >= 0.5 * float(large.max())).astype(np.uint8)) * np.uint8(255)
-    return _as_the_reader_crops(line) if line.any() else image
-
-
-def thinned(binary: np.ndarray) -> np.ndarray:
-    """The one-pixel centre line of a stroke mask (Zhang & Suen 1984).
-
-    Args:
-        binary: uint8 (H, W), 1 on the stroke, 0 elsewhere.
-
-    Returns:
-        uint8 (H, W), 1 on the centre line: each pass is a filter and two table lookups, and
-        passes stop when one removes nothing (each peels a layer off every stroke).
+    uint8 (N, 28, 28) in and out; a digit with no centre line stays as it was.
     """
     import cv2
 
-    image = binary.copy()
-    for _ in range(max(image.shape)):
-        before = int(image.sum())
-        for table in _ZHANG_SUEN:
+    large = np.stack([cv2.resize(image, (2 * _SIZE, 2 * _SIZE), interpolation=cv2.INTER_LINEAR) for image in images])
+    peaks = large.reshape(len(large), -1).max(axis=1).astype(np.float64)
+    lines = thinned((large >= 0.5 * peaks[:, None, None]).astype(np.uint8)) * np.uint8(255)
+    return np.stack([_as_the_reader_crops(line) if line.any() else image for line, image in zip(lines, images)])
+
+
+def thinned(binary: np.ndarray) -> np.ndarray:
+    """The one-pixel centre line of a stroke mask (Zhang & Suen 1984), or of each of a stack of masks.
+
+    Args:
+        binary: uint8 (H, W) or (N, H, W), 1 on the stroke, 0 elsewhere.
+
+    Returns:
+        uint8 of the same shape, 1 on the centre line: each pass is a filter and two table
+        lookups, and passes stop when one removes nothing (each peels a layer off every stroke).
+        A stack is thinned as one mosaic, each mask framed by a zero pixel (the filter reaches
+        one pixel), so each comes out exactly as it would alone.
+    """
+
+    if binary.ndim == 3:
+        count, height, width = binary.shape
+        mosaic = np.zeros((height + 2, count * (width + 1) + 1), np.uint8)
+        tiles = mosaic[1:-1, 1:].reshape(height, count, width + 1)[:, :, :width]
+        tiles[...] = binary.transpose(1, 0, 2)
+        mosaic = _thinned(mosaic, max(height, width))
+        return mosaic[1:-1, 1:].reshape(height, count, width + 1)[:, :, :width].transpose(1, 0, 2).copy()
+    return _thinned(binary.copy(), max(binary.shape))
+
+
+def _thinned(image: np.ndarray, passes: int) -> np.ndarray:
+    """Zhang–Suen on ``image`` in place, at most ``passes`` passes; returns it."""
+    import cv2
+
+    for _ in range(passes):
+        before = cv2.countNonZero(image)
+        for kept in _ZHANG_SUEN_KEPT:
             # Each pixel's 8 neighbours as one byte (north = 1, then clockwise), looked up at once.
-            code = cv2.filter2D(image, cv2.CV_16S, _NEIGHBOUR_WEIGHTS, borderType=cv2.BORDER_CONSTANT)
-            image &= 1 - table[code]
-        if int(image.sum()) == before:
+            code = cv2.filter2D(image, cv2.CV_8U, _NEIGHBOUR_WEIGHTS, borderType=cv2.BORDER_CONSTANT)
+            cv2.bitwise_and(image, cv2.LUT(code, kept), dst=image)
+        if cv2.countNonZero(image) == before:
             break
     return image
 
@@ -285,7 +310,8 @@ def _zhang_suen_tables() -> tuple[np.ndarray, np.ndarray]:
     return tables[0], tables[1]
 
 
-_ZHANG_SUEN = _zhang_suen_tables()
+# Per neighbour byte: 0 where a sub-pass removes the pixel, else 1 (cv2.LUT's table).
+_ZHANG_SUEN_KEPT = tuple(1 - table for table in _zhang_suen_tables())
 
 
 @functools.cache
@@ -300,10 +326,13 @@ def _upsampling_matrix() -> np.ndarray:
 
 
 def _ink_box(image: np.ndarray) -> tuple[int, int, int, int]:
-    rows, cols = np.flatnonzero(image.max(axis=1) > 40), np.flatnonzero(image.max(axis=0) > 40)
-    if not len(rows):
+    """(x, y, w, h) of the pixels brighter than 40; the whole image where there are none."""
+    import cv2
+
+    x, y, w, h = cv2.boundingRect(cv2.threshold(image, 40, 255, cv2.THRESH_BINARY)[1])
+    if not w:
         return 0, 0, image.shape[1], image.shape[0]
-    return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
+    return x, y, w, h
 
 
 def _piece_of(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
@@ -328,14 +357,14 @@ def _pair_of(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) ->
     bx, _, _, _ = _ink_box(second)
     gap = int(round(rng.uniform(-0.2, 0.2) * 20))
     second_framed = _framed_at(second, _SIZE + ax + aw + gap - bx, int(rng.integers(-2, 3)))
-    return np.maximum(np.pad(first, ((0, 0), (_SIZE, _SIZE))), second_framed)
+    return np.maximum(_framed_at(first, _SIZE, 0), second_framed)
 
 
 def _framed_at(digit: np.ndarray, offset: int, vertical: int) -> np.ndarray:
     """uint8 (28, 84): ``digit``'s 28×28 frame starting at column ``offset`` (kept on the canvas), moved ``vertical`` rows down."""
     canvas = np.zeros((_SIZE, 3 * _SIZE), np.uint8)
-    offset = int(np.clip(offset, 0, 2 * _SIZE))
-    canvas[:, offset : offset + _SIZE] = np.roll(digit, vertical, axis=0)
+    offset = min(max(int(offset), 0), 2 * _SIZE)
+    canvas[:, offset : offset + _SIZE] = digit[(_ROWS - vertical) % _SIZE] if vertical else digit  # rows roll round
     return canvas
 
 
