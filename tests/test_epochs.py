@@ -98,3 +98,16 @@ def test_stopping_early_stops_the_drawing_processes():
     assert len(_drawing_processes()) == 2  # drawing the next epoch
     epochs.close()  # what training does when it stops (an error, Ctrl-C)
     assert _drawing_processes() == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_drawing_processes_yield_the_cores_to_training():
+    images, targets = _training_set()
+    epochs = redrawn_epochs(images, targets, 64, seed=0, epochs=3)
+    try:
+        next(epochs)
+        # Field 19 of /proc/PID/stat (after the command's closing parenthesis: field 3 is 1st) is the nice value.
+        niceness = [int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[16]) for pid in _drawing_processes()]
+    finally:
+        epochs.close()
+    assert len(niceness) == 2 and all(value > os.nice(0) for value in niceness)
