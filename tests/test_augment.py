@@ -101,6 +101,22 @@ def test_thinning_leaves_a_connected_line_one_pixel_wide():
     assert cv2.connectedComponents(1 - loop, connectivity=4)[0] == 3
 
 
+
+def test_a_stack_of_masks_is_thinned_each_as_it_would_be_alone():
+    import cv2
+
+    # Strokes up to the masks' borders (where a mosaic's neighbours would touch), a full mask
+    # that takes the most passes, an empty one, and a thick bar.
+    masks = np.zeros((4, 30, 30), np.uint8)
+    cv2.circle(masks[0], (15, 15), 14, 1, 5)
+    masks[1] = 1
+    masks[3, :, 10:20] = 1
+    stacked = thinned(masks)
+    assert stacked.shape == masks.shape
+    for mask, line in zip(masks, stacked):
+        assert np.array_equal(line, thinned(mask))
+    assert masks[1].all()  # the input is left as it was
+
 def test_a_fine_pen_digit_looks_alike_whatever_the_pen_width_it_was_written_with():
     import cv2
 

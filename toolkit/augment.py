@@ -266,7 +266,6 @@ def thinned(binary: np.ndarray) -> np.ndarray:
         A stack is thinned as one mosaic, each mask framed by a zero pixel (the filter reaches
         one pixel), so each comes out exactly as it would alone.
     """
-
     if binary.ndim == 3:
         count, height, width = binary.shape
         mosaic = np.zeros((height + 2, count * (width + 1) + 1), np.uint8)

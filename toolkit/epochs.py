@@ -173,10 +173,11 @@ def _serve() -> None:
     """The worker's side: hold the training set, then draw each asked-for part of an epoch."""
     # Ctrl-C is the parent's to handle: it stops the workers; a worker's own traceback would only add noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # The lowest priority: drawing fills the cores' idle moments between TensorFlow's steps
-    # instead of taking a core from a step, whose threads then all wait for the slowest one
-    # (default recipe, seed 0, alternated runs on a 2-core Xeon: 90 / 96 s of training niced,
-    # 120 / 125 s not; the next epoch was still drawn in time).
+    # The lowest priority: drawing should fill the cores' idle moments between TensorFlow's
+    # steps rather than take a core from a step, whose threads then all wait for the slowest.
+    # Alternated runs on a 2-core Xeon (default recipe, seed 0 then seed 1): 90 / 96 s of
+    # training niced against 120 / 125 s not, then 124 / 121 s against 120 / 125 s: the
+    # machine's swings hide any steady gain, but it never cost, and the epochs came in time.
     if hasattr(os, "nice"):
         os.nice(19)
     # One OpenCV thread: a 28×28 image is too small to share out; OpenCV's waiting threads spun
