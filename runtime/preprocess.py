@@ -418,11 +418,12 @@ def _room_is_brighter(background: np.ndarray, edge: _PageEdge) -> bool | None:
     inside, outside, inside_far, outside_far = edge.grounds(background, (1.5, -1.5, 4.0, -4.0))
     # A room's uneven light makes it as bright as the page in places, or brighter in some and
     # darker in others: the edge must step along most of it, and is judged where it steps.
-    stepped = np.abs(inside - outside) >= _PAGE_EDGE_CONTRAST * np.maximum(np.maximum(inside, outside), 1.0)
+    step = np.abs(inside - outside)
+    stepped = step >= _PAGE_EDGE_CONTRAST * np.maximum(np.maximum(inside, outside), 1.0)
     if np.count_nonzero(stepped) < _PAGE_EDGE_STEPPED * len(stepped):
         return None
     far = np.abs(inside_far - outside_far)
-    if median(np.abs(inside - outside)[stepped]) < _PAGE_EDGE_SHARPNESS * median(far[stepped]):
+    if median(step[stepped]) < _PAGE_EDGE_SHARPNESS * median(far[stepped]):
         return None
     room_brighter = np.count_nonzero(stepped & (outside > inside)) >= _BRIGHTER_SOMEWHERE * len(stepped)
     # The page and the room are followed from beside the line where it steps the more common way.

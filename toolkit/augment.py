@@ -271,8 +271,8 @@ def thinned(binary: np.ndarray) -> np.ndarray:
         mosaic = np.zeros((height + 2, count * (width + 1) + 1), np.uint8)
         tiles = mosaic[1:-1, 1:].reshape(height, count, width + 1)[:, :, :width]
         tiles[...] = binary.transpose(1, 0, 2)
-        mosaic = _thinned(mosaic, max(height, width))
-        return mosaic[1:-1, 1:].reshape(height, count, width + 1)[:, :, :width].transpose(1, 0, 2).copy()
+        _thinned(mosaic, max(height, width))  # in place: ``tiles`` sees the lines
+        return tiles.transpose(1, 0, 2).copy()
     return _thinned(binary.copy(), max(binary.shape))
 
 
