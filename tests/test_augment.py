@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.errors import ConfigError
-from toolkit.augment import Augmentation, _beside_and_cut, augment, cut_from_touching, thinned
+from toolkit.augment import PAIR_OVERLAP, Augmentation, _beside_and_cut, _pair_of, augment, cut_from_touching, thinned
 
 # Every variation off but the one under test: the redrawn digit is the digit itself.
 _STILL = dict(rotation=0.0, shear=0.0, scale=(1.0, 1.0), aspect=1.0, shift=0.0, elastic=0.0, thicken=0.0, thin=0.0,
@@ -75,6 +75,26 @@ def test_a_digit_cut_from_a_touching_neighbour_keeps_only_a_stub_of_it():
         right_edge = 28 + 14 + 8 + 1  # the ring's rightmost column, in the canvas
         with_stub += bool(canvas[:, right_edge + 1 :].any())
     assert with_stub >= 10  # most draws do show a stub
+
+
+def test_a_pair_overlaps_deeply_but_neither_digit_hides_inside_the_other():
+    ring, bar = _ring(), _bar()
+    ring_width, bar_width = 19, 2  # ink columns of each
+    widths = {}
+    for second, second_width in ((ring, ring_width), (bar, bar_width)):
+        spans = []
+        for seed in range(60):
+            canvas = _pair_of(ring, second, np.random.default_rng(seed))
+            columns = np.flatnonzero(canvas.any(axis=0))
+            spans.append(int(columns[-1] - columns[0] + 1))
+        widths[second_width] = spans
+    # Two rings overlap by up to PAIR_OVERLAP of a 20-pixel height (never more than half a ring) ...
+    assert min(widths[ring_width]) >= ring_width + ring_width - ring_width // 2
+    assert min(widths[ring_width]) <= 2 * ring_width - int(0.3 * 20) < 2 * ring_width - int(0.2 * 20)
+    assert max(widths[ring_width]) <= 2 * ring_width + 4  # ... or stand apart by a fifth at most
+    # ... and a bar beside a ring always stands out of it by at least half its width.
+    assert min(widths[bar_width]) >= ring_width + bar_width - bar_width // 2
+    assert PAIR_OVERLAP > 0.2
 
 
 def test_touching_crops_are_mnist_style_digits_on_either_side():

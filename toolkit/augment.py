@@ -149,7 +149,7 @@ def non_digits(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     About half are the smaller piece of one digit cut upright or slanted at 30–70% of its
     width, or across at 30–70% of its height (never a lone upright bar: that is a "1");
     the rest are two digits side by side, from overlapping by
-    a fifth to apart by a fifth of their height. Each is cropped to its ink and centred
+    nearly half to apart by a fifth of their height. Each is cropped to its ink and centred
     as :func:`runtime.preprocess.mnist_style` centres what a camera finds, so the network
     learns to be unsure about exactly what a wrong split or join would show it.
 
@@ -218,6 +218,10 @@ def _beside_and_cut(digit: np.ndarray, neighbour: np.ndarray, rng: np.random.Gen
             return np.where(cut, np.maximum(alone, beside), 0).astype(np.uint8)
     return alone
 
+
+# Touching digits written in a hurry overlap deeply (a font's "85" by a third of a height); a
+# network that never saw such a pair reads the pair surely as one of its digits.
+PAIR_OVERLAP = 0.45
 
 _GRID = np.mgrid[0:_SIZE, 0:_SIZE]
 _ROWS = np.arange(_SIZE)
@@ -352,9 +356,14 @@ def _piece_of(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
 
 
 def _pair_of(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """uint8 (28, 84): two digits side by side, overlapping by up to PAIR_OVERLAP of a height or apart by a fifth.
+
+    Neither overlaps more than half of the other's width: a "1" drawn inside a "0" is a "0"
+    crossed, not a pair.
+    """
     ax, _, aw, _ = _ink_box(first)
-    bx, _, _, _ = _ink_box(second)
-    gap = int(round(rng.uniform(-0.2, 0.2) * 20))
+    bx, _, bw, _ = _ink_box(second)
+    gap = max(int(round(rng.uniform(-PAIR_OVERLAP, 0.2) * 20)), -(min(aw, bw) // 2))
     second_framed = _framed_at(second, _SIZE + ax + aw + gap - bx, int(rng.integers(-2, 3)))
     return np.maximum(_framed_at(first, _SIZE, 0), second_framed)
 
