@@ -86,6 +86,9 @@ _RULING_PIECE_ASPECT = 0.35  # a piece this thin for its length, along the rulin
 _SHADOW_FLOOR = 0.5  # paper in a shadow keeps at least this share of the page's brightness (a desk does not)
 _PEN_ON_PAPER = 0.9  # a digit's ink (its median) is at least 10% darker than the paper around it
 _EDGE_CONTRAST = 0.25  # grounds on its two sides differing by this share are a page and a desk
+# ... and by this share when the line is no further from them than this share of the brighter:
+# a page before a room of about its brightness has a soft step there, not a stroke.
+_SOFT_EDGE_CONTRAST, _STROKE_DEPTH = 0.08, 0.05
 # Ink on a ruled line stronger than this many times the line's own (its 75th percentile: the
 # line is fainter in a shadow, and digits crossing it are a small share of it) is a pen's.
 _LINE_INK_QUANTILE = 0.75
@@ -931,7 +934,8 @@ def _along_an_edge(gray: np.ndarray, occupied: np.ndarray, mask: np.ndarray, x: 
     """True for a thin line between two grounds of different brightness: a page's or a desk's edge.
 
     A stroke has paper on both sides; the dark rim where a page meets a desk has paper on
-    one side and the desk on the other. Only ground (nothing ``occupied``) is compared: below
+    one side and the desk on the other. A milder step counts when the line is no darker than
+    the darker ground (a page held before a room of about its brightness). Only ground (nothing ``occupied``) is compared: below
     the detached top bar of a "5" lies its body. Thin means thin on average, across the line:
     a tilted edge's box is wider than the line.
     """
@@ -954,7 +958,16 @@ def _along_an_edge(gray: np.ndarray, occupied: np.ndarray, mask: np.ndarray, x: 
             return False  # ink or the frame's edge beside it: nothing to compare
         grounds.append(_quantile(ground, 0.5))
     one, other = grounds
-    return abs(one - other) > _EDGE_CONTRAST * max(one, other)
+    step, brighter = abs(one - other), max(one, other)
+    if step > _EDGE_CONTRAST * brighter:
+        return True
+    if step <= _SOFT_EDGE_CONTRAST * brighter:
+        return False
+    # A stroke is darker (or, in chalk, brighter) than the grounds on both of its sides; the
+    # false ink beside a step between two grounds lies between them.
+    line = gray[y : y + h, x : x + w][mask]
+    depth = _STROKE_DEPTH * brighter
+    return _quantile(line, 0.25) >= min(one, other) - depth and _quantile(line, 0.75) <= brighter + depth
 
 
 def _is_solid(

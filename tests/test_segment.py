@@ -629,3 +629,22 @@ def test_a_page_off_the_centre_of_a_photo_beside_a_desk_is_still_read():
             assert len(found) == 1, (desk, right, [candidate.box for candidate in found])
             x, y, w, h = found[0].box
             assert abs(x - 97) <= 4 and abs(y - 177) <= 4 and h >= 100, (desk, right, found[0].box)
+
+
+def test_a_line_between_two_grounds_is_an_edge_unless_it_is_darker_than_both():
+    from runtime.preprocess import _along_an_edge
+
+    def line_between(left: int, line: int, right: int) -> bool:
+        gray = np.full((120, 60), left, np.uint8)
+        gray[:, 30:] = right
+        gray[10:110, 27:33] = line  # a thin upright line, 6 pixels wide, along where they meet
+        occupied = np.zeros_like(gray)
+        occupied[10:110, 27:33] = 255
+        return _along_an_edge(gray, occupied, np.ones((100, 6), bool), 27, 10, 6, 100)
+
+    assert line_between(205, 120, 150)  # a page's dark rim beside a desk: a step of over 25%
+    # A page before a room about as bright (a step of 17%): the false ink there is no darker than the room ...
+    assert line_between(205, 168, 170) and line_between(170, 171, 205)
+    # ... but a pen's stroke is, on paper of any brightness or at a shadow's edge.
+    assert not line_between(205, 120, 170) and not line_between(205, 60, 205)
+    assert not line_between(205, 168, 195)  # grounds within 8%: no step to speak of, a faint stroke
