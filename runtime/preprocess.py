@@ -935,9 +935,9 @@ def _along_an_edge(gray: np.ndarray, occupied: np.ndarray, mask: np.ndarray, x: 
 
     A stroke has paper on both sides; the dark rim where a page meets a desk has paper on
     one side and the desk on the other. A milder step counts when the line is no darker than
-    the darker ground (a page held before a room of about its brightness). Only ground (nothing ``occupied``) is compared: below
-    the detached top bar of a "5" lies its body. Thin means thin on average, across the line:
-    a tilted edge's box is wider than the line.
+    the darker ground (a page held before a room of about its brightness). Only ground
+    (nothing ``occupied``) is compared: below the detached top bar of a "5" lies its body.
+    Thin means thin on average, across the line: a tilted edge's box is wider than the line.
     """
     ink_pixels = np.count_nonzero(mask)
     thin_upright = w < _EDGE_BOX_ASPECT * h and ink_pixels < _EDGE_LINE_ASPECT * h * h

@@ -359,8 +359,8 @@ def _piece_of(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
 def _pair_of(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """uint8 (28, 84): two digits side by side, overlapping by up to PAIR_OVERLAP of a height or apart by a fifth.
 
-    Neither overlaps more than half of the other's width: a "1" drawn inside a "0" is a "0"
-    crossed, not a pair.
+    The overlap is at most half the narrower digit's width: a "1" drawn inside a "0" is a
+    crossed "0", not a pair.
     """
     ax, _, aw, _ = _ink_box(first)
     bx, _, bw, _ = _ink_box(second)
