@@ -149,7 +149,7 @@ def non_digits(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     About half are the smaller piece of one digit cut upright or slanted at 30–70% of its
     width, or across at 30–70% of its height (never a lone upright bar: that is a "1");
     the rest are two digits side by side, from overlapping by up to 0.6 of their height
-    (neither by more than half its width) to apart by a fifth. Each is cropped to its ink
+    (at most half the narrower one's width) to apart by a fifth. Each is cropped to its ink
     and centred as :func:`runtime.preprocess.mnist_style` centres what a camera finds, so the network
     learns to be unsure about exactly what a wrong split or join would show it.
 
