@@ -86,8 +86,8 @@ _RULING_PIECE_ASPECT = 0.35  # a piece this thin for its length, along the rulin
 _SHADOW_FLOOR = 0.5  # paper in a shadow keeps at least this share of the page's brightness (a desk does not)
 _PEN_ON_PAPER = 0.9  # a digit's ink (its median) is at least 10% darker than the paper around it
 _EDGE_CONTRAST = 0.25  # grounds on its two sides differing by this share are a page and a desk
-# ... and by this share when the line is no further from them than this share of the brighter:
-# a page before a room of about its brightness has a soft step there, not a stroke.
+# ... or by more than this share when the line is not darker than the darker ground by the
+# second share of the brighter: a page before a room of about its brightness, a soft step, not a stroke.
 _SOFT_EDGE_CONTRAST, _STROKE_DEPTH = 0.08, 0.05
 # Ink on a ruled line stronger than this many times the line's own (its 75th percentile: the
 # line is fainter in a shadow, and digits crossing it are a small share of it) is a pen's.

@@ -121,7 +121,6 @@ def test_thinning_leaves_a_connected_line_one_pixel_wide():
     assert cv2.connectedComponents(1 - loop, connectivity=4)[0] == 3
 
 
-
 def test_a_stack_of_masks_is_thinned_each_as_it_would_be_alone():
     import cv2
 
@@ -136,6 +135,7 @@ def test_a_stack_of_masks_is_thinned_each_as_it_would_be_alone():
     for mask, line in zip(masks, stacked):
         assert np.array_equal(line, thinned(mask))
     assert masks[1].all()  # the input is left as it was
+
 
 def test_a_fine_pen_digit_looks_alike_whatever_the_pen_width_it_was_written_with():
     import cv2
