@@ -1039,7 +1039,7 @@ def find_digits(image: np.ndarray, options: FindOptions = FindOptions()) -> list
             continue
         if not _has_digit_density(int(np.count_nonzero(region.mask)), w, h, options):
             continue
-        crop = np.where(region.mask, page.ink[y : y + h, x : x + w], 0).astype(np.uint8)
+        crop = page.ink[y : y + h, x : x + w] * region.mask
         candidates.append(DigitCandidate(box=page.to_frame(region.box), image=mnist_style(crop)))
     return sorted(candidates, key=lambda candidate: candidate.box[0])
 
