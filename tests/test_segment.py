@@ -383,6 +383,19 @@ def test_two_touching_digits_are_cut_into_strips_the_model_can_join():
     assert any(box[0] >= 200 and box[0] + box[2] >= 285 for box in boxes), boxes
 
 
+def test_a_narrow_region_the_model_doubted_is_not_cut_lengthwise():
+    frame = _paper()
+    # A thick "1" with a long flag: about half as wide as it is tall, one digit written oddly.
+    cv2.line(frame, (250, 100), (250, 220), 30, 10)
+    cv2.line(frame, (250, 100), (190, 140), 30, 10)
+    page = find_ink(frame)
+    assert len(page.regions) == 1
+    x, y, w, h = page.regions[0].box
+    assert 0.45 < w / h < 0.6, (w, h)
+    second_look = build_lattice(page, also_cut=frozenset({0}))  # after an unsure whole reading
+    assert len(second_look.clusters[0]) == 1, [piece.box for piece in second_look.clusters[0]]
+
+
 def test_squared_lines_through_a_digit_are_removed_even_where_the_digit_cuts_them():
     frame = _paper()
     _ruled(frame, spacing=26, ink=170, squared=True)  # each line crossing the zero is cut in two by it
