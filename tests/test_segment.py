@@ -107,6 +107,17 @@ def test_pieces_of_a_broken_digit_can_be_read_together():
     assert any(top <= 100 and bottom >= 205 for top, bottom in spans), spans
 
 
+def test_a_flag_cut_off_a_one_by_a_long_pen_lift_can_still_be_read_with_it():
+    frame = _paper()
+    cv2.line(frame, (250, 100), (250, 220), 30, 6)
+    cv2.line(frame, (250, 100), (170, 128), 30, 6)
+    frame[:, 193:246] = 215  # the flag's middle lifted: its tip 0.4 of the "1"'s height away
+    page = find_ink(frame)
+    assert len(page.regions) == 2
+    lattice = build_lattice(page)
+    assert any(h.box[0] <= 168 and h.box[0] + h.box[2] >= 254 for h in lattice.hypotheses), [h.box for h in lattice.hypotheses]
+
+
 def test_best_reading_follows_the_model_and_the_priors():
     frame = _paper()
     _zero(frame, 180, 160, 120)
