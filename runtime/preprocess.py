@@ -520,6 +520,11 @@ class InkPage:
         """A working-resolution box in the pixels of the frame given."""
         return tuple(round(value * self.scale) for value in box)  # type: ignore[return-value]
 
+    def ink_under(self, box: tuple[int, int, int, int], mask: np.ndarray) -> np.ndarray:
+        """uint8 (h, w): the ink in ``box`` where ``mask`` (bool, the box's shape) holds, 0 elsewhere."""
+        x, y, w, h = box
+        return self.ink[y : y + h, x : x + w] * mask  # uint8 × bool: np.where and a cast cost three times as much
+
 
 def find_ink(image: np.ndarray, options: FindOptions = FindOptions()) -> InkPage:
     """Separate ink from paper and cut it into regions.
@@ -1039,7 +1044,7 @@ def find_digits(image: np.ndarray, options: FindOptions = FindOptions()) -> list
             continue
         if not _has_digit_density(int(np.count_nonzero(region.mask)), w, h, options):
             continue
-        crop = page.ink[y : y + h, x : x + w] * region.mask
+        crop = page.ink_under(region.box, region.mask)
         candidates.append(DigitCandidate(box=page.to_frame(region.box), image=mnist_style(crop)))
     return sorted(candidates, key=lambda candidate: candidate.box[0])
 
