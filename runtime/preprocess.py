@@ -827,18 +827,19 @@ def _ruled_lines(
     if len(lines) < _MIN_LINES_FOR_STEP:
         return ruled
     segments = segments + shorter()
-    distance_to_line, step = _line_positions(np.array(lines, np.float64), lambda step: max(2.5, 0.1 * step))
+    distance_to_line, step = _line_positions(np.array(lines, np.float64))
     # Seen in perspective, the lines lean towards a vanishing point: their slope changes
     # steadily across the page (from −0.056 to +0.028 on one tuning frame), so it is
     # fitted against where the line lies, not taken as one median.
     slopes = np.polyfit([seg[1] for seg in ruled], [seg[2] for seg in ruled], 1)
     # A piece among digits is thickened by the strokes it touches: draw it as thick as the ruling.
     thickness = float(np.median([seg[4] for seg in ruled]))
-    near = max(2.5, 0.1 * step)
+    near = _near_a_line(step)
     every = along(segments)
     in_step = []
     for seg in segments:
-        if seg in ruled or abs(seg[2] - np.polyval(slopes, seg[1])) > 0.03:
+        # A piece at a right angle to the direction has an infinite slope and offset.
+        if seg in ruled or not math.isfinite(seg[1]) or abs(seg[2] - np.polyval(slopes, seg[1])) > 0.03:
             continue
         if distance_to_line(seg[1]) > near:
             continue  # not where the ruling's spacing puts a line
@@ -847,8 +848,13 @@ def _ruled_lines(
     return ruled + in_step
 
 
-def _line_positions(lines: np.ndarray, near: Callable[[float], float]) -> tuple[Callable[[float], float], float]:
-    """Where the ruling's lines lie: the distance from an offset to the nearest line, and the mean step.
+def _near_a_line(step: float) -> float:
+    """How far (pixels) from where the ruling's spacing puts a line a piece of it may lie."""
+    return max(2.5, 0.1 * step)
+
+
+def _line_positions(lines: np.ndarray) -> tuple[Callable[[float], float], float]:
+    """Where the ruling's lines lie: the distance from an offset to the nearest line, and the step at the first line.
 
     Lines found alone are offsets (pixels, sorted), with gaps where lines were hidden. The
     median gap is the step only to a pixel (offsets are whole pixels): 10.7 taken for 11 puts
@@ -858,7 +864,7 @@ def _line_positions(lines: np.ndarray, near: Callable[[float], float]) -> tuple[
     14.8 half-resolution pixels across one tuning frame; the line along a zero's side, predicted
     2.7 pixels off by a straight fit, stayed and took the zero off the page): with five lines or
     more the offsets are fitted with a quadratic in the line's number, kept only if every line
-    lies within ``near(step)`` of it (a stray piece taken for a line bends a quadratic badly).
+    lies within :func:`_near_a_line` of it (a stray piece taken for a line bends a quadratic badly).
     """
     step = float(np.median(np.diff(lines)))
     curve = np.array([step, float(lines[0])])
@@ -875,7 +881,7 @@ def _line_positions(lines: np.ndarray, near: Callable[[float], float]) -> tuple[
         curve = straight
         if len(np.unique(numbers[chosen])) >= 5:
             bent = np.polyfit(numbers[chosen], lines[chosen], 2)
-            if np.abs(np.polyval(bent, numbers[chosen]) - lines[chosen]).max() <= near(float(straight[0])):
+            if np.abs(np.polyval(bent, numbers[chosen]) - lines[chosen]).max() <= _near_a_line(float(straight[0])):
                 curve = bent
     step = float(np.polyval(curve, 1.0) - curve[-1])
 

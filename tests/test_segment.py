@@ -1,5 +1,7 @@
 """Page-aware finding and the segmentation lattice, on drawn frames (no model needed)."""
 
+import math
+
 import cv2
 import numpy as np
 
@@ -489,7 +491,8 @@ def test_a_hidden_line_of_a_page_seen_in_perspective_is_found_where_its_neighbou
     whole = [piece(240, k) for k in range(21) if k not in (16, 18)]
     # A zero's sides lie along lines 16 and 18: above it, half a line; below it, a short stub.
     hidden = [piece(122, 16), piece(27, 16), piece(128, 18), piece(27, 18)]
-    found = _ruled_lines(whole + hidden, span, horizontal=False)
+    across = (60, math.inf, math.inf, (1.0, 0.0, 100.0, 50.0), 6.0)  # a level stroke: no slope as an upright line
+    found = _ruled_lines(whole + hidden + [across], span, horizontal=False)
     assert len(found) == len(whole) + len(hidden), sorted(round(seg[1], 1) for seg in found)
 
 
