@@ -827,70 +827,40 @@ def _ruled_lines(
     if len(lines) < _MIN_LINES_FOR_STEP:
         return ruled
     segments = segments + shorter()
-    distance_to_line, step = _line_positions(np.array(lines, np.float64))
-    # Seen in perspective, the lines lean towards a vanishing point: their slope changes
-    # steadily across the page (from −0.056 to +0.028 on one tuning frame), so it is
-    # fitted against where the line lies, not taken as one median.
-    slopes = np.polyfit([seg[1] for seg in ruled], [seg[2] for seg in ruled], 1)
+    origin, step = _spacing(np.array(lines, np.float64))
+    slope = float(np.median([seg[2] for seg in ruled]))
     # A piece among digits is thickened by the strokes it touches: draw it as thick as the ruling.
     thickness = float(np.median([seg[4] for seg in ruled]))
-    near = _near_a_line(step)
+    near = max(2.5, 0.1 * step)
     every = along(segments)
     in_step = []
     for seg in segments:
-        # A piece at a right angle to the direction has an infinite slope and offset.
-        if seg in ruled or not math.isfinite(seg[1]) or abs(seg[2] - np.polyval(slopes, seg[1])) > 0.03:
+        if seg in ruled or abs(seg[2] - slope) > 0.03:
             continue
-        if distance_to_line(seg[1]) > near:
+        steps = (seg[1] - origin) / step
+        if abs(steps - round(steps)) * step > near:
             continue  # not where the ruling's spacing puts a line
         if extent_on_line(every, seg[1], seg[2], near) >= _MIN_IN_STEP_SPAN * span:
             in_step.append((*seg[:4], min(seg[4], thickness)))
     return ruled + in_step
 
 
-def _near_a_line(step: float) -> float:
-    """How far (pixels) from where the ruling's spacing puts a line a piece of it may lie."""
-    return max(2.5, 0.1 * step)
-
-
-def _line_positions(lines: np.ndarray) -> tuple[Callable[[float], float], float]:
-    """Where the ruling's lines lie: the distance from an offset to the nearest line, and the step at the first line.
+def _spacing(lines: np.ndarray) -> tuple[float, float]:
+    """Where the ruling's lines lie: (origin, step) with line ``k`` at ``origin + k * step``.
 
     Lines found alone are offsets (pixels, sorted), with gaps where lines were hidden. The
     median gap is the step only to a pixel (offsets are whole pixels): 10.7 taken for 11 puts
-    the sixteenth line 5 pixels off. Each line's number, from the nearer lines first, and a fit
-    through all of them give the step to a fraction of a pixel. A page tilted away from the
-    camera has its lines closer together on the far side (squared paper's gaps grew from 14.0 to
-    14.8 half-resolution pixels across one tuning frame; the line along a zero's side, predicted
-    2.7 pixels off by a straight fit, stayed and took the zero off the page): with five lines or
-    more the offsets are fitted with a quadratic in the line's number, kept only if every line
-    lies within :func:`_near_a_line` of it (a stray piece taken for a line bends a quadratic badly).
+    the sixteenth line 5 pixels off. Each line's number, from the nearer lines first, and a
+    straight fit through all of them give the step to a fraction of a pixel.
     """
     step = float(np.median(np.diff(lines)))
-    curve = np.array([step, float(lines[0])])
-    for reach in (10, 20, math.inf):  # near lines first (a rough step numbers them right), then all
-        origin, step = float(curve[-1]), float(np.polyval(curve, 1.0) - curve[-1])
+    origin = float(lines[0])
+    for reach in (10, math.inf):  # near lines first (a rough step numbers them right), then all
         numbers = np.round((lines - origin) / step)
-        if len(curve) == 3:  # numbered along the curve: its gaps change across the page
-            candidates = np.arange(numbers.min() - 2, numbers.max() + 3)
-            numbers = candidates[np.abs(np.polyval(curve, candidates)[None, :] - lines[:, None]).argmin(axis=1)]
         chosen = numbers <= reach
-        if len(np.unique(numbers[chosen])) < 2:
-            break
-        straight = np.polyfit(numbers[chosen], lines[chosen], 1)
-        curve = straight
-        if len(np.unique(numbers[chosen])) >= 5:
-            bent = np.polyfit(numbers[chosen], lines[chosen], 2)
-            if np.abs(np.polyval(bent, numbers[chosen]) - lines[chosen]).max() <= _near_a_line(float(straight[0])):
-                curve = bent
-    step = float(np.polyval(curve, 1.0) - curve[-1])
-
-    def distance(offset: float) -> float:
-        # The line numbers on either side of the offset by the step at the first line, and two more each way.
-        k = math.floor((offset - curve[-1]) / step)
-        return float(np.abs(np.polyval(curve, np.arange(k - 2, k + 4, dtype=np.float64)) - offset).min())
-
-    return distance, step
+        if len(np.unique(numbers[chosen])) >= 2:
+            step, origin = (float(v) for v in np.polyfit(numbers[chosen], lines[chosen], 1))
+    return origin, step
 
 
 def _erase_rules(

@@ -1,7 +1,5 @@
 """Page-aware finding and the segmentation lattice, on drawn frames (no model needed)."""
 
-import math
-
 import cv2
 import numpy as np
 
@@ -473,41 +471,6 @@ def test_a_hidden_line_far_from_the_first_one_found_is_still_in_step():
     hidden = [piece(28, 7 + k * step) for k in (16, 17, 18) for _ in range(2)]
     found = _ruled_lines(whole + hidden, span, horizontal=True)
     assert len(found) == len(whole) + len(hidden)
-
-
-def test_a_hidden_line_of_a_page_seen_in_perspective_is_found_where_its_neighbours_put_it():
-    from runtime.preprocess import _ruled_lines
-
-    span = 240  # half-resolution pixels along the upright lines
-
-    def line(k):  # a page tilted away: gaps grow from 14 to 15 pixels, the lines lean to a vanishing point
-        offset, slope = 12 + 14 * k + 0.025 * k * k, -0.056 + 0.0042 * k
-        return offset, slope
-
-    def piece(extent, k):
-        offset, slope = line(k)
-        return (extent, offset, slope, (slope, 1.0, offset, 120.0), 6.0)
-
-    whole = [piece(240, k) for k in range(21) if k not in (16, 18)]
-    # A zero's sides lie along lines 16 and 18: above it, half a line; below it, a short stub.
-    hidden = [piece(122, 16), piece(27, 16), piece(128, 18), piece(27, 18)]
-    across = (60, math.inf, math.inf, (1.0, 0.0, 100.0, 50.0), 6.0)  # a level stroke: no slope as an upright line
-    found = _ruled_lines(whole + hidden + [across], span, horizontal=False)
-    assert len(found) == len(whole) + len(hidden), sorted(round(seg[1], 1) for seg in found)
-
-
-def test_a_zero_along_a_line_of_squared_paper_seen_in_perspective_is_read():
-    frame = _paper(width=640, height=480, level=225)
-    for k in range(-1, 24):  # upright lines 26 pixels apart on the left, 32 on the right, leaning inwards
-        x = 8 + 26 * k + 0.13 * k * k
-        lean = (x - 320) * 0.06
-        cv2.line(frame, (round(x - lean), 0), (round(x + lean), 480), 150, 2)
-    for y in range(6, 480, 28):
-        cv2.line(frame, (0, y), (640, y + 2), 150, 2)
-    x16 = 8 + 26 * 16 + 0.13 * 256  # the zero's left side runs along line 16
-    _zero(frame, round(x16 + 0.3 * 190) - 1, 330, 190, ink=20, thickness=12)
-    page = find_ink(cv2.GaussianBlur(frame, (0, 0), 1.0))
-    assert len(page.regions) == 1 and page.regions[0].box[3] >= 180, [region.box for region in page.regions]
 
 
 def test_a_row_of_digits_on_a_line_of_squared_paper_stays_six_regions():
