@@ -416,10 +416,11 @@ def _digit_of(page: InkPage, run: list[Piece], max_aspect: float, min_density: f
             canvas[py - y0 : py - y0 + ph, px - x0 : px - x0 + pw] |= piece.mask
     if np.count_nonzero(canvas) < min_density * w * h:
         return None
-    crop = page.ink_under((x0, y0, w, h), canvas)
+    box = (x0, y0, w, h)
+    crop = page.ink_under(box, canvas)
     if len({piece.region for piece in run}) > 1:
         crop = _bridge_pen_lifts(crop, canvas, h)
-    return page.to_frame((x0, y0, w, h)), mnist_style(crop), w / h, h
+    return page.to_frame(box), mnist_style(crop), w / h, h
 
 
 def _bridge_pen_lifts(crop: np.ndarray, canvas: np.ndarray, height: int) -> np.ndarray:
