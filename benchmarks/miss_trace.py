@@ -1,10 +1,11 @@
 """Where the page reader's wrong readings come from: each written digit traced to the digit read over it.
 
 For every digit page of a `benchmarks/read_pages.py` sample read wrong, each written digit is
-matched to the read digit whose box holds its centre (:func:`trace`), which names what
-happened: written digits **merged** into one reading, a written digit **dropped** (no reading
-over it), one **split** into several readings, a **stray** reading beside every written digit
-(page furniture, a fragment), or a wrong **label** on a digit read alone from its own place. Prints
+matched to the read digit whose box holds its centre (the nearest, where boxes overlap; see
+:func:`trace`), which names what happened: written digits **merged** into one reading, a
+written digit **dropped** (no reading over it), one **split** (a piece of it read on its
+own), a **stray** reading beside every written digit (page furniture, a fragment), or a digit
+read alone from its own place but **relabelled** as another. Prints
 each page (writer, conditions, written and read, the trace), the counts of each cause, and
 with ``--mosaic`` draws the pages, written boxes green and read ones red with their
 confidence, for looking at.
@@ -48,8 +49,7 @@ class Trace:
     def causes(self) -> list[str]:
         """One name per cause found, as many times as it happened."""
         return (["merged"] * len(self.merged) + ["dropped"] * len(self.dropped) + ["split"] * len(self.split)
-                + ["stray"] * len(self.stray) + ["label"] * len(self.relabelled))
-
+                + ["stray"] * len(self.stray) + ["relabelled"] * len(self.relabelled))
 
     def describe(self, number: str) -> str:
         """The causes in words, each written digit named by its character in ``number`` ("merged 17, dropped 4")."""
@@ -61,6 +61,7 @@ class Trace:
 
 
 def _holds(box: tuple[int, int, int, int], x: float, y: float) -> bool:
+    """True when the point (x, y) lies in the (x, y, w, h) box, its edges included."""
     return box[0] <= x <= box[0] + box[2] and box[1] <= y <= box[1] + box[3]
 
 
