@@ -7,8 +7,8 @@ written digit **dropped** (no reading over it), one **split** (a piece of it rea
 own), a **stray** reading beside every written digit (page furniture, a fragment), or a digit
 read alone from its own place but **relabelled** as another. Prints
 each page (writer, conditions, written and read, the trace), the counts of each cause, and
-with ``--mosaic`` draws the pages, written boxes green and read ones red with their
-confidence, for looking at.
+with ``--mosaic`` draws the pages as the camera demo draws a reading, the written boxes in
+magenta, for looking at.
 
 Usage:
     CNNKIT_DATA=path/to/mnist python -m benchmarks.miss_trace runs/x/model_int8.tflite --sample tuning [--writers fonts] [--kind fewer] [--mosaic misses.png]
@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from benchmarks.read_pages import MISS_KINDS, add_sample_options, miss_kind, sample_pages
+from camera_demo.overlay import draw_reading
 from runtime import load_model
 from runtime.reader import read_digits
 
@@ -60,9 +61,14 @@ class Trace:
         return ", ".join(parts)
 
 
-def _holds(box: tuple[int, int, int, int], x: float, y: float) -> bool:
-    """True when the point (x, y) lies in the (x, y, w, h) box, its edges included."""
-    return box[0] <= x <= box[0] + box[2] and box[1] <= y <= box[1] + box[3]
+def _centre(box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """The middle of an (x, y, w, h) box."""
+    return box[0] + box[2] / 2, box[1] + box[3] / 2
+
+
+def _holds(box: tuple[int, int, int, int], point: tuple[float, float]) -> bool:
+    """True when ``point`` lies in the (x, y, w, h) box, its edges included."""
+    return box[0] <= point[0] <= box[0] + box[2] and box[1] <= point[1] <= box[1] + box[3]
 
 
 def trace(labels, boxes, read) -> Trace:
@@ -76,10 +82,10 @@ def trace(labels, boxes, read) -> Trace:
     # Each written digit goes to the reading holding its centre whose own centre is nearest
     # (neighbouring readings' boxes overlap where digits touch).
     over = []
-    for x, y, w, h in boxes:
-        holding = [index for index, (_, box) in enumerate(read) if _holds(box, x + w / 2, y + h / 2)]
-        nearest = min(holding, key=lambda index: abs(read[index][1][0] + read[index][1][2] / 2 - x - w / 2), default=None)
-        over.append(nearest)
+    for written_box in boxes:
+        centre = _centre(written_box)
+        holding = [index for index, (_, box) in enumerate(read) if _holds(box, centre)]
+        over.append(min(holding, key=lambda index: abs(_centre(read[index][1])[0] - centre[0]), default=None))
     under: dict[int, list[int]] = {}
     for written, reading in enumerate(over):
         if reading is not None:
@@ -88,10 +94,10 @@ def trace(labels, boxes, read) -> Trace:
     # A reading over no written digit's centre is a piece of the digit whose box holds its own
     # centre (that digit was split), or a stray: page furniture, or a fragment beside the digits.
     pieces, stray = set(), []
-    for index, (_, (x, y, w, h)) in enumerate(read):
+    for index, (_, box) in enumerate(read):
         if index in under:
             continue
-        inside = [written for written, box in enumerate(boxes) if _holds(box, x + w / 2, y + h / 2)]
+        inside = [written for written, written_box in enumerate(boxes) if _holds(written_box, _centre(box))]
         pieces.update(inside)
         if not inside:
             stray.append(index)
@@ -109,17 +115,13 @@ def trace(labels, boxes, read) -> Trace:
     )
 
 
-def _drawn(scene, digits, title: str, width: int = 320) -> np.ndarray:
-    """The page scaled to ``width``, written boxes green, read ones red with their label and confidence."""
-    image = scene.image.copy()
+def _drawn(scene, reading, title: str, width: int = 320) -> np.ndarray:
+    """The page as the camera demo draws a reading (green boxes, label, confidence), the written boxes in magenta, scaled to ``width``."""
+    image = draw_reading(scene.image, reading)
     for x, y, w, h in scene.boxes:
-        cv2.rectangle(image, (x, y), (x + w, y + h), (0, 200, 0), 2)
-    for digit in digits:
-        x, y, w, h = digit.box
-        cv2.rectangle(image, (x, y), (x + w, y + h), (0, 0, 255), 2)
-        cv2.putText(image, f"{digit.name}:{digit.confidence:.2f}", (x, max(14, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 2)
+        cv2.rectangle(image, (x, y), (x + w, y + h), (255, 0, 255), 2)
     image = cv2.resize(image, (width, round(width * image.shape[0] / image.shape[1])), interpolation=cv2.INTER_AREA)
-    cv2.putText(image, title, (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 0, 0), 1)
+    cv2.putText(image, title, (3, image.shape[0] - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 0, 0), 1)
     return image
 
 
@@ -141,7 +143,8 @@ def main() -> None:
     for index, scene in enumerate(scenes):
         if scene.kind == "blank":
             continue
-        digits = read_digits(scene.image, model).digits
+        reading = read_digits(scene.image, model)
+        digits = reading.digits
         kind = miss_kind(scene, digits)
         if kind is None or (args.kind and kind != args.kind):
             continue
@@ -152,7 +155,7 @@ def main() -> None:
         conditions = ",".join(sorted(condition.value for condition in scene.conditions))
         print(f"{index:5d} {scene.writer[:16]:16s} {scene.number:>8s} read {read:>9s}  {kind:5s}  {found.describe(scene.number)}  [{conditions}]")
         if args.mosaic:
-            tiles.append(_drawn(scene, digits, f"{index} {scene.number}>{read} {conditions}"))
+            tiles.append(_drawn(scene, reading, f"{index} {scene.number}>{read} {conditions}"))
     print(f"\n{sum(kinds.values())} pages read wrong: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
     print("causes: " + ", ".join(f"{k} {n}" for k, n in causes.most_common()))
     if args.mosaic and tiles:
