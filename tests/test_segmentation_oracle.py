@@ -3,7 +3,8 @@
 import cv2
 import numpy as np
 
-from benchmarks.segmentation_oracle import oracle_crops
+from benchmarks.pages import Condition, Scene
+from benchmarks.segmentation_oracle import by_condition, oracle_crops
 
 
 def _columns_with_ink(crop: np.ndarray) -> int:
@@ -26,3 +27,35 @@ def test_a_box_without_ink_gets_an_empty_crop():
     cv2.line(frame, (200, 100), (200, 220), 30, 7)
     crops = oracle_crops(frame, ((196, 96, 9, 128), (350, 96, 60, 128)))
     assert crops[0].max() > 0 and crops[1].max() == 0
+
+
+class _ReadsEveryDigitAsOne:
+    """A stand-in model: whatever the crop, it reads "1"."""
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        return np.tile(np.eye(10, dtype=np.float32)[1], (len(images), 1))
+
+
+def _page(labels: tuple[int, ...], conditions: frozenset) -> Scene:
+    frame = np.full((240, 480), 215, np.uint8)
+    boxes = []
+    for index in range(len(labels)):
+        x = 60 + 80 * index
+        cv2.line(frame, (x, 80), (x, 180), 30, 7)
+        boxes.append((x - 4, 76, 9, 108))
+    return Scene(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), labels, tuple(boxes), conditions, "test")
+
+
+def test_by_condition_counts_each_pages_digits_under_each_of_its_conditions():
+    pages = [
+        _page((1, 1), frozenset({Condition.TOUCHING})),  # read right
+        _page((1, 0), frozenset({Condition.TOUCHING, Condition.RULED})),  # the "0" read as "1"
+        _page((7,), frozenset({Condition.RULED})),  # a single digit read wrong
+        _page((), frozenset({Condition.RULED})),  # a blank page: nothing to count
+    ]
+    result = by_condition(pages, _ReadsEveryDigitAsOne())
+    table = result["table"]
+    assert table["all"] == {"digits": 5, "digits_right": 3 / 5, "multis": 2, "multis_exact": 1 / 2}
+    assert table["touching"] == {"digits": 4, "digits_right": 3 / 4, "multis": 2, "multis_exact": 1 / 2}
+    assert table["ruled"] == {"digits": 3, "digits_right": 1 / 3, "multis": 1, "multis_exact": 0.0}
+    assert result["confused"] == {(0, 1): 1, (7, 1): 1}
